@@ -1,0 +1,24 @@
+//! Robot descriptions as data.
+//!
+//! A [`RobotSpec`] holds everything the simulator and the deploy runtime need to know about a robot:
+//! rigid bodies (URDF links with fixed joints merged), actuated joints in a fixed, named order with
+//! limits, the default pose, PD gains, feet and contact bodies. It is built from a URDF file plus a
+//! small TOML file with the control facts URDF cannot express ([`RobotConfig`]).
+//!
+//! This crate has no physics engine and no neural-network dependency.
+
+mod builtin;
+mod config;
+mod error;
+mod kinematics;
+mod observation;
+mod spec;
+mod urdf;
+
+pub use builtin::{BUILTIN_ROBOTS, assets_dir, load_builtin_or_path};
+pub use config::{ControlConfig, RobotConfig};
+pub use error::RobotError;
+pub use kinematics::{body_poses, lowest_point_z, nominal_base_height};
+pub use spec::{BodySpec, CollisionShape, FootSpec, JointKind, JointSpec, RobotSpec, Shape};
+pub use urdf::{parse_urdf_str, read_urdf_file};
+pub use observation::{ObservationScales, ProprioState, build_proprio_observation, proprio_obs_dim};

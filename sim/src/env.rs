@@ -1,0 +1,36 @@
+//! The environment API: one environment ([`Env`]) and the batched [`VecEnv`] over flat `f32`
+//! buffers, stepped in parallel with rayon.
+
+mod vec_env;
+
+pub use vec_env::{EpisodeStats, VecEnv};
+
+/// What one environment step produced.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StepOutcome {
+    /// Reward of this step.
+    pub reward: f32,
+    /// The episode ended in a terminal state (fall, success): no bootstrapping.
+    pub terminated: bool,
+    /// The episode hit its time limit: bootstrap from the terminal observation.
+    pub truncated: bool,
+}
+
+/// One environment. Each owns its simulation and its own seeded RNG, so a batch of them can be
+/// stepped on any number of threads with bit-identical results.
+pub trait Env: Send {
+    /// Length of an observation vector.
+    fn obs_dim(&self) -> usize;
+    /// Length of an action vector.
+    fn action_dim(&self) -> usize;
+    /// Starts a new episode (drawn from the env's RNG) and writes its first observation.
+    ///
+    /// # Shapes
+    /// `obs: [obs_dim]`
+    fn reset(&mut self, obs: &mut [f32]);
+    /// Applies `action`, advances one control step and writes the next observation.
+    ///
+    /// # Shapes
+    /// `action: [action_dim]`, `obs: [obs_dim]`
+    fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome;
+}

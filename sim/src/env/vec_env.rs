@@ -1,0 +1,215 @@
+//! N environments behind flat buffers, with automatic reset.
+
+use super::{Env, StepOutcome};
+use crate::error::SimError;
+use rayon::prelude::*;
+
+/// Return and length of one finished episode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpisodeStats {
+    /// Which environment.
+    pub env: usize,
+    /// Undiscounted return.
+    pub ret: f32,
+    /// Length in control steps.
+    pub len: u32,
+    /// Whether it ended by time limit (vs. termination).
+    pub truncated: bool,
+}
+
+/// A batch of environments with flat buffers.
+///
+/// After [`VecEnv::step`], `obs` holds the observation to act on next: for an environment whose
+/// episode just ended it is already the first observation of the next episode, and the last
+/// observation of the ended one is in `terminal_obs` (for bootstrapping on time-outs).
+pub struct VecEnv<E: Env> {
+    envs: Vec<E>,
+    obs_dim: usize,
+    action_dim: usize,
+    /// Current observations. `[num_envs * obs_dim]`
+    pub obs: Vec<f32>,
+    /// Rewards of the last step. `[num_envs]`
+    pub rewards: Vec<f32>,
+    /// Terminated flags of the last step. `[num_envs]`
+    pub terminated: Vec<bool>,
+    /// Truncated (time-out) flags of the last step. `[num_envs]`
+    pub truncated: Vec<bool>,
+    /// Final observation of episodes that ended in the last step (rows of other envs are stale).
+    /// `[num_envs * obs_dim]`
+    pub terminal_obs: Vec<f32>,
+    running_return: Vec<f32>,
+    running_len: Vec<u32>,
+    /// Episodes finished during the last step.
+    pub finished: Vec<EpisodeStats>,
+}
+
+impl<E: Env> VecEnv<E> {
+    /// Builds `num_envs` environments with `make(env_id)` and resets them all.
+    pub fn new(num_envs: usize, make: impl Fn(usize) -> E) -> Self {
+        Self::from_envs((0..num_envs).map(make).collect())
+    }
+
+    /// Builds `num_envs` environments with a fallible `make(env_id)`; the first error is returned.
+    pub fn try_new(num_envs: usize, make: impl Fn(usize) -> Result<E, SimError>) -> Result<Self, SimError> {
+        Ok(Self::from_envs((0..num_envs).map(make).collect::<Result<_, _>>()?))
+    }
+
+    /// Wraps already-built environments and resets them all.
+    pub fn from_envs(envs: Vec<E>) -> Self {
+        let num_envs = envs.len();
+        let obs_dim = envs.first().map_or(0, Env::obs_dim);
+        let action_dim = envs.first().map_or(0, Env::action_dim);
+        let mut v = Self {
+            envs,
+            obs_dim,
+            action_dim,
+            obs: vec![0.0; num_envs * obs_dim],
+            rewards: vec![0.0; num_envs],
+            terminated: vec![false; num_envs],
+            truncated: vec![false; num_envs],
+            terminal_obs: vec![0.0; num_envs * obs_dim],
+            running_return: vec![0.0; num_envs],
+            running_len: vec![0; num_envs],
+            finished: Vec::new(),
+        };
+        v.reset_all();
+        v
+    }
+
+    /// Number of environments.
+    pub fn num_envs(&self) -> usize {
+        self.envs.len()
+    }
+
+    /// Observation length.
+    pub fn obs_dim(&self) -> usize {
+        self.obs_dim
+    }
+
+    /// Action length.
+    pub fn action_dim(&self) -> usize {
+        self.action_dim
+    }
+
+    /// The environments (e.g. to read task metrics).
+    pub fn envs(&self) -> &[E] {
+        &self.envs
+    }
+
+    /// Mutable access to the environments.
+    pub fn envs_mut(&mut self) -> &mut [E] {
+        &mut self.envs
+    }
+
+    /// Resets every environment.
+    pub fn reset_all(&mut self) {
+        let od = self.obs_dim.max(1);
+        self.envs
+            .par_iter_mut()
+            .zip(self.obs.par_chunks_mut(od))
+            .for_each(|(env, obs)| env.reset(obs));
+        self.running_return.fill(0.0);
+        self.running_len.fill(0);
+    }
+
+    /// Steps every environment with its row of `actions` and resets those whose episode ended.
+    ///
+    /// # Shapes
+    /// `actions: [num_envs * action_dim]`
+    pub fn step(&mut self, actions: &[f32]) -> Result<(), SimError> {
+        let n = self.envs.len();
+        if actions.len() != n * self.action_dim {
+            return Err(SimError::Length {
+                what: "actions".into(),
+                expected: n * self.action_dim,
+                got: actions.len(),
+            });
+        }
+        let od = self.obs_dim.max(1);
+        let ad = self.action_dim.max(1);
+        self.envs
+            .par_iter_mut()
+            .zip(self.obs.par_chunks_mut(od))
+            .zip(self.terminal_obs.par_chunks_mut(od))
+            .zip(actions.par_chunks(ad))
+            .zip(self.rewards.par_iter_mut())
+            .zip(self.terminated.par_iter_mut().zip(self.truncated.par_iter_mut()))
+            .for_each(|(((((env, obs), term_obs), action), reward), (term, trunc))| {
+                let StepOutcome {
+                    reward: r,
+                    terminated,
+                    truncated,
+                } = env.step(action, obs);
+                *reward = r;
+                *term = terminated;
+                *trunc = truncated && !terminated;
+                if terminated || truncated {
+                    term_obs.copy_from_slice(obs);
+                    env.reset(obs);
+                }
+            });
+        self.finished.clear();
+        for i in 0..n {
+            self.running_return[i] += self.rewards[i];
+            self.running_len[i] += 1;
+            if self.terminated[i] || self.truncated[i] {
+                self.finished.push(EpisodeStats {
+                    env: i,
+                    ret: self.running_return[i],
+                    len: self.running_len[i],
+                    truncated: self.truncated[i],
+                });
+                self.running_return[i] = 0.0;
+                self.running_len[i] = 0;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A counter env: observation is the step count; ends at 3 (truncated) or on action < 0.
+    struct Counter(u32);
+    impl Env for Counter {
+        fn obs_dim(&self) -> usize {
+            1
+        }
+        fn action_dim(&self) -> usize {
+            1
+        }
+        fn reset(&mut self, obs: &mut [f32]) {
+            self.0 = 0;
+            obs[0] = 0.0;
+        }
+        fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
+            self.0 += 1;
+            obs[0] = self.0 as f32;
+            StepOutcome {
+                reward: 1.0,
+                terminated: action[0] < 0.0,
+                truncated: self.0 >= 3,
+            }
+        }
+    }
+
+    #[test]
+    fn auto_reset_keeps_terminal_observation_and_stats() {
+        let mut v = VecEnv::new(2, |_| Counter(0));
+        v.step(&[1.0, -1.0]).unwrap();
+        assert_eq!(v.obs, vec![1.0, 0.0]);
+        assert_eq!(v.terminated, vec![false, true]);
+        assert_eq!(v.terminal_obs[1], 1.0);
+        assert_eq!(v.finished.len(), 1);
+        v.step(&[1.0, 1.0]).unwrap();
+        v.step(&[1.0, 1.0]).unwrap();
+        assert_eq!(v.truncated, vec![true, false]);
+        assert_eq!(v.terminal_obs[0], 3.0);
+        assert_eq!(v.obs[0], 0.0);
+        assert_eq!(v.finished[0].ret, 3.0);
+        assert_eq!(v.finished[0].len, 3);
+        assert!(v.step(&[1.0]).is_err());
+    }
+}

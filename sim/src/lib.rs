@@ -1,0 +1,30 @@
+//! The Rapier simulator of embody.
+//!
+//! - [`RobotWorld`]: one Rapier world holding one robot built from a [`robots::RobotSpec`], with PD
+//!   position control (effort-limited joint motors solved at every solver substep), terrain,
+//!   external forces on any body, and bit-exact snapshots.
+//! - [`env`]: the single-environment trait and the batched [`env::VecEnv`] over flat `f32` buffers,
+//!   stepped in parallel with rayon.
+//! - [`tasks`]: what a robot is asked to do (standing, and more with later tasks).
+//!
+//! Frames: Z up; `_w` world frame, `_b` body frame. Units: SI.
+
+pub mod env;
+mod error;
+mod physics;
+mod robot_world;
+mod snapshot;
+mod stand_check;
+pub mod tasks;
+mod terrain;
+
+pub use error::SimError;
+pub use physics::PhysicsConfig;
+pub use robot_world::{BaseState, RobotWorld};
+pub use snapshot::WorldSnapshot;
+pub use stand_check::{StandSummary, run_stand};
+pub use terrain::{Terrain, TerrainKind};
+/// The 3-vector type of the simulator's API (glam, as used by Rapier).
+pub use rapier3d::prelude::Vec3;
+/// The quaternion type of the simulator's API.
+pub use rapier3d::glamx::Quat;

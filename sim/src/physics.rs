@@ -1,0 +1,78 @@
+//! Physics rates and solver settings.
+
+use crate::error::SimError;
+use serde::{Deserialize, Serialize};
+
+/// How the world is stepped. The policy acts every `control_dt`; the world takes `decimation`
+/// Rapier steps per control step, and each Rapier step runs `solver_substeps` substeps in which
+/// the joint PD motors are solved (so PD acts at `control_dt / (decimation * solver_substeps)`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhysicsConfig {
+    /// Policy period in seconds (0.02 = 50 Hz).
+    pub control_dt: f32,
+    /// Rapier steps per control step.
+    pub decimation: usize,
+    /// Solver substeps per Rapier step (Rapier's `num_solver_iterations`).
+    pub solver_substeps: usize,
+    /// Internal PGS iterations per substep.
+    pub pgs_iterations: usize,
+    /// Ground friction coefficient.
+    pub friction: f32,
+    /// Solve friction in Rapier's bias (position-correction) pass too. Without it, feet under a
+    /// standing robot creep outward by ~1 cm/s (measured, docs/BENCHMARKS.md).
+    pub friction_in_bias_pass: bool,
+}
+
+impl Default for PhysicsConfig {
+    /// dt 0.02 s, 1 Rapier step of 8 substeps (2.5 ms), 3 PGS iterations, friction in the bias
+    /// pass: the setting chosen by measurement in docs/BENCHMARKS.md.
+    fn default() -> Self {
+        Self {
+            control_dt: 0.02,
+            decimation: 1,
+            solver_substeps: 8,
+            pgs_iterations: 3,
+            friction: 1.0,
+            friction_in_bias_pass: true,
+        }
+    }
+}
+
+impl PhysicsConfig {
+    /// Rapier step length in seconds.
+    pub fn physics_dt(&self) -> f32 {
+        self.control_dt / self.decimation as f32
+    }
+
+    /// The PD/solver period in seconds.
+    pub fn substep_dt(&self) -> f32 {
+        self.physics_dt() / self.solver_substeps as f32
+    }
+
+    /// Checks ranges; errors name the key.
+    pub fn validate(&self) -> Result<(), SimError> {
+        let bad = |key: &str, message: &str| {
+            Err(SimError::Config {
+                key: format!("physics.{key}"),
+                message: message.to_string(),
+            })
+        };
+        if !(self.control_dt.is_finite() && self.control_dt > 0.0) {
+            return bad("control_dt", "must be a positive number of seconds");
+        }
+        if self.decimation == 0 {
+            return bad("decimation", "must be at least 1");
+        }
+        if self.solver_substeps == 0 {
+            return bad("solver_substeps", "must be at least 1");
+        }
+        if self.pgs_iterations == 0 {
+            return bad("pgs_iterations", "must be at least 1");
+        }
+        if !(self.friction.is_finite() && self.friction >= 0.0) {
+            return bad("friction", "must be a non-negative number");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+//! Tasks: what a robot is asked to do, as [`crate::env::Env`] implementations.
+
+pub mod stand;

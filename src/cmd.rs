@@ -1,0 +1,31 @@
+//! Subcommand definitions and dispatch.
+
+mod bench;
+mod sim_cmd;
+
+use clap::{Parser, Subcommand};
+
+/// embody: embodied reinforcement learning and robot control on Rapier and burn.
+#[derive(Debug, Parser)]
+#[command(name = "embody", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a robot holding its default pose under PD, headless, and print a summary.
+    Sim(sim_cmd::SimArgs),
+    /// Benchmarks (throughput, comparisons against peers).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Sim(args) => sim_cmd::run(args),
+        Command::Bench(cmd) => bench::run(cmd),
+    }
+}

@@ -1,0 +1,22 @@
+//! `embody bench ...`: throughput benchmarks and comparisons against peer tools.
+
+mod physics;
+
+use clap::Subcommand;
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Control steps per second of N standing robots stepped in parallel.
+    Physics(physics::PhysicsArgs),
+    /// The same quadruped in Rapier (here) and MuJoCo (bench/mujoco_physics.py), in one run.
+    PhysicsVsMujoco(physics::VsMujocoArgs),
+}
+
+/// Runs a benchmark.
+pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Physics(args) => physics::run(args),
+        BenchCommand::PhysicsVsMujoco(args) => physics::run_vs_mujoco(args),
+    }
+}
