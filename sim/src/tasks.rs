@@ -1,3 +1,4 @@
 //! Tasks: what a robot is asked to do, as [`crate::env::Env`] implementations.
 
+pub mod cartpole;
 pub mod stand;
