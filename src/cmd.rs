@@ -2,6 +2,7 @@
 
 mod bench;
 mod sim_cmd;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +18,10 @@ pub struct Cli {
 enum Command {
     /// Simulate a robot holding its default pose under PD, headless, and print a summary.
     Sim(sim_cmd::SimArgs),
+    /// Train a policy with PPO (checkpoints, metrics CSV and config in a run folder).
+    Train(train::TrainArgs),
+    /// Evaluate a checkpoint on a seeded, held-out test set.
+    Eval(train::EvalArgs),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -27,5 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Sim(args) => sim_cmd::run(args),
         Command::Bench(cmd) => bench::run(cmd),
+        Command::Train(args) => train::run_train(args),
+        Command::Eval(args) => train::run_eval(args),
     }
 }

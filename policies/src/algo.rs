@@ -1,0 +1,17 @@
+//! The RL core: written once, used by PPO, the H-infinity disturber and GRPO.
+
+mod gae;
+mod grad_clip;
+mod kl;
+mod losses;
+mod normalizer;
+mod ppo;
+mod schedule;
+
+pub use gae::compute_gae;
+pub use grad_clip::clip_global_norm;
+pub use kl::{gaussian_kl, kl_k3};
+pub use losses::{clipped_surrogate_loss, gaussian_entropy, gaussian_log_prob, value_loss};
+pub use normalizer::{RunningMeanStd, normalize_batch, normalize_groups};
+pub use ppo::{Ppo, PpoConfig, UpdateStats};
+pub use schedule::{LrSchedule, LrScheduleKind};

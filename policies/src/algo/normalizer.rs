@@ -1,0 +1,132 @@
+//! Advantage normalisers (batch, per group) and the empirical observation normaliser.
+
+use serde::{Deserialize, Serialize};
+
+fn mean_std(x: &[f32]) -> (f32, f32) {
+    let n = x.len().max(1) as f64;
+    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let var = x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+    (mean as f32, var.sqrt() as f32)
+}
+
+/// Normalises `x` in place to zero mean and unit standard deviation (`eps` guards the divide).
+pub fn normalize_batch(x: &mut [f32], eps: f32) {
+    let (mean, std) = mean_std(x);
+    for v in x.iter_mut() {
+        *v = (*v - mean) / (std + eps);
+    }
+}
+
+/// Normalises each consecutive group of `group_size` values on its own (GRPO's group-relative
+/// advantages). A trailing partial group is normalised on its own too.
+pub fn normalize_groups(x: &mut [f32], group_size: usize, eps: f32) {
+    for chunk in x.chunks_mut(group_size.max(1)) {
+        normalize_batch(chunk, eps);
+    }
+}
+
+/// Running mean and variance per feature (Chan et al.'s parallel update), for empirical
+/// observation normalisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunningMeanStd {
+    /// Per-feature mean. `[dim]`
+    pub mean: Vec<f64>,
+    /// Per-feature variance. `[dim]`
+    pub var: Vec<f64>,
+    /// Number of samples seen.
+    pub count: f64,
+}
+
+impl RunningMeanStd {
+    /// Zero mean, unit variance, no samples.
+    pub fn new(dim: usize) -> Self {
+        Self {
+            mean: vec![0.0; dim],
+            var: vec![1.0; dim],
+            count: 0.0,
+        }
+    }
+
+    /// Folds a batch of rows into the statistics.
+    ///
+    /// # Shapes
+    /// `batch: [rows * dim]`
+    pub fn update(&mut self, batch: &[f32]) {
+        let dim = self.mean.len();
+        if dim == 0 || batch.is_empty() {
+            return;
+        }
+        let rows = batch.len() / dim;
+        let n = rows as f64;
+        for j in 0..dim {
+            let col = (0..rows).map(|r| batch[r * dim + j] as f64);
+            let bmean = col.clone().sum::<f64>() / n;
+            let bvar = col.map(|v| (v - bmean).powi(2)).sum::<f64>() / n;
+            let total = self.count + n;
+            let delta = bmean - self.mean[j];
+            let m2 = self.var[j] * self.count + bvar * n + delta * delta * self.count * n / total;
+            self.mean[j] += delta * n / total;
+            self.var[j] = m2 / total;
+        }
+        self.count += n;
+    }
+
+    /// Normalises rows in place: `(x - mean) / sqrt(var + eps)`, clipped to `[-clip, clip]`.
+    ///
+    /// # Shapes
+    /// `batch: [rows * dim]`
+    pub fn normalize(&self, batch: &mut [f32], clip: f32) {
+        let dim = self.mean.len();
+        for (k, v) in batch.iter_mut().enumerate() {
+            let j = k % dim.max(1);
+            let z = (*v as f64 - self.mean[j]) / (self.var[j] + 1e-8).sqrt();
+            *v = (z as f32).clamp(-clip, clip);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn batch_normalisation_gives_zero_mean_unit_std(x in prop::collection::vec(-1e3f32..1e3, 2..200)) {
+            let (_, std) = mean_std(&x);
+            prop_assume!(std > 1e-2);
+            let mut y = x.clone();
+            normalize_batch(&mut y, 1e-8);
+            let (m, s) = mean_std(&y);
+            prop_assert!(m.abs() < 1e-3, "mean {m}");
+            prop_assert!((s - 1.0).abs() < 1e-3, "std {s}");
+        }
+
+        #[test]
+        fn group_normalisation_is_per_group(x in prop::collection::vec(-10f32..10.0, 8..64), g in 2usize..8) {
+            let mut y = x.clone();
+            normalize_groups(&mut y, g, 1e-6);
+            for (cx, cy) in x.chunks(g).zip(y.chunks(g)) {
+                let mut alone = cx.to_vec();
+                normalize_batch(&mut alone, 1e-6);
+                prop_assert_eq!(alone, cy.to_vec());
+            }
+        }
+
+        #[test]
+        fn running_stats_match_the_whole_batch(rows in prop::collection::vec(prop::collection::vec(-100f32..100.0, 3), 2..60), split in 1usize..59) {
+            let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+            let split = split.min(rows.len() - 1) * 3;
+            let mut rms = RunningMeanStd::new(3);
+            rms.update(&flat[..split]);
+            rms.update(&flat[split..]);
+            for j in 0..3 {
+                let col: Vec<f32> = rows.iter().map(|r| r[j]).collect();
+                let (m, s) = mean_std(&col);
+                prop_assert!((rms.mean[j] - m as f64).abs() < 1e-3 * (1.0 + m.abs() as f64));
+                prop_assert!((rms.var[j].sqrt() - s as f64).abs() < 1e-3 * (1.0 + s as f64));
+            }
+            prop_assert_eq!(rms.count as usize, rows.len());
+        }
+    }
+}

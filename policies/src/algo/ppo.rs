@@ -1,0 +1,229 @@
+//! Proximal Policy Optimization (Schulman et al. 2017) with rsl_rl's defaults.
+
+use super::grad_clip::clip_global_norm;
+use super::kl::gaussian_kl;
+use super::losses::{clipped_surrogate_loss, gaussian_entropy, gaussian_log_prob, value_loss};
+use super::normalizer::normalize_batch;
+use super::schedule::{LrSchedule, LrScheduleKind};
+use crate::error::PolicyError;
+use crate::nets::ActorCritic;
+use crate::storage::RolloutStorage;
+use crate::tensor_util::{matrix, vector};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// PPO hyper-parameters. Defaults are rsl_rl's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PpoConfig {
+    /// Environment steps per env per iteration.
+    pub num_steps_per_env: usize,
+    /// Passes over each rollout.
+    pub num_learning_epochs: usize,
+    /// Minibatches per pass.
+    pub num_mini_batches: usize,
+    /// Lower clip range of the ratio (1 - clip_low).
+    pub clip_low: f32,
+    /// Upper clip range of the ratio (1 + clip_high).
+    pub clip_high: f32,
+    /// Clip the value loss around the old values with `clip_low`.
+    pub use_clipped_value_loss: bool,
+    /// Weight of the value loss.
+    pub value_loss_coef: f32,
+    /// Weight of the entropy bonus.
+    pub entropy_coef: f32,
+    /// Initial learning rate.
+    pub learning_rate: f64,
+    /// Learning-rate rule.
+    pub schedule: LrScheduleKind,
+    /// Target KL for the adaptive rule.
+    pub desired_kl: f64,
+    /// Discount.
+    pub gamma: f32,
+    /// GAE lambda.
+    pub lam: f32,
+    /// Global gradient-norm bound.
+    pub max_grad_norm: f32,
+    /// Normalise advantages over the whole rollout.
+    pub normalize_advantage: bool,
+}
+
+impl Default for PpoConfig {
+    fn default() -> Self {
+        Self {
+            num_steps_per_env: 24,
+            num_learning_epochs: 5,
+            num_mini_batches: 4,
+            clip_low: 0.2,
+            clip_high: 0.2,
+            use_clipped_value_loss: true,
+            value_loss_coef: 1.0,
+            entropy_coef: 0.01,
+            learning_rate: 1e-3,
+            schedule: LrScheduleKind::Adaptive,
+            desired_kl: 0.01,
+            gamma: 0.99,
+            lam: 0.95,
+            max_grad_norm: 1.0,
+            normalize_advantage: true,
+        }
+    }
+}
+
+impl PpoConfig {
+    /// Checks ranges; errors name the key.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let positive = |key: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(PolicyError::config(format!("ppo.{key}"), format!("must be a positive number, got {v}")))
+            }
+        };
+        positive("num_steps_per_env", self.num_steps_per_env as f64)?;
+        positive("num_learning_epochs", self.num_learning_epochs as f64)?;
+        positive("num_mini_batches", self.num_mini_batches as f64)?;
+        positive("clip_low", self.clip_low as f64)?;
+        positive("clip_high", self.clip_high as f64)?;
+        positive("learning_rate", self.learning_rate)?;
+        positive("desired_kl", self.desired_kl)?;
+        positive("max_grad_norm", self.max_grad_norm as f64)?;
+        for (key, v) in [("gamma", self.gamma), ("lam", self.lam)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(PolicyError::config(format!("ppo.{key}"), format!("must be in [0, 1], got {v}")));
+            }
+        }
+        for (key, v) in [("value_loss_coef", self.value_loss_coef), ("entropy_coef", self.entropy_coef)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(PolicyError::config(format!("ppo.{key}"), format!("must be a non-negative number, got {v}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Means over one update.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct UpdateStats {
+    /// Surrogate loss.
+    pub policy_loss: f32,
+    /// Value loss.
+    pub value_loss: f32,
+    /// Policy entropy.
+    pub entropy: f32,
+    /// Analytic KL(old || new) per minibatch.
+    pub kl: f32,
+    /// Gradient norm before clipping.
+    pub grad_norm: f32,
+    /// Learning rate after the update.
+    pub learning_rate: f64,
+}
+
+/// The PPO learner: model, optimiser and learning-rate schedule.
+pub struct Ppo {
+    /// The actor-critic, on an autodiff device.
+    pub model: ActorCritic,
+    /// Adam.
+    pub optim: ModuleOptimizer,
+    /// Learning-rate schedule (with its current value).
+    pub schedule: LrSchedule,
+    /// Hyper-parameters.
+    pub config: PpoConfig,
+    device: Device,
+}
+
+impl Ppo {
+    /// A learner around `model` (which must live on `device.autodiff()`).
+    pub fn new(model: ActorCritic, config: PpoConfig, device: Device) -> Result<Self, PolicyError> {
+        config.validate()?;
+        Ok(Self {
+            model,
+            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            schedule: LrSchedule::new(config.schedule, config.learning_rate, config.desired_kl),
+            config,
+            device,
+        })
+    }
+
+    /// The training device (with autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// One PPO update over `storage` (advantages and returns must be computed). `progress` in
+    /// [0, 1] drives the linear schedule; `rng` shuffles minibatches.
+    pub fn update(&mut self, storage: &RolloutStorage, progress: f64, rng: &mut ChaCha8Rng) -> UpdateStats {
+        let n = storage.len();
+        let (od, ad) = (storage.obs_dim, storage.act_dim);
+        let mut adv = storage.advantages.clone();
+        if self.config.normalize_advantage {
+            normalize_batch(&mut adv, 1e-8);
+        }
+        let mb = (n / self.config.num_mini_batches).max(1);
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut stats = UpdateStats::default();
+        let mut count = 0.0f32;
+        let dev = self.device.clone();
+        let std_old_row = matrix(&storage.stds, 1, ad, &dev);
+        for _ in 0..self.config.num_learning_epochs {
+            order.shuffle(rng);
+            for idx in order.chunks(mb) {
+                let b = idx.len();
+                let gather = |src: &[f32], width: usize| -> Vec<f32> {
+                    let mut out = Vec::with_capacity(b * width);
+                    for &i in idx {
+                        out.extend_from_slice(&src[i * width..(i + 1) * width]);
+                    }
+                    out
+                };
+                let obs = matrix(&gather(&storage.obs, od), b, od, &dev);
+                let actions = matrix(&gather(&storage.actions, ad), b, ad, &dev);
+                let mu_old = matrix(&gather(&storage.means, ad), b, ad, &dev);
+                let logp_old = vector(&gather(&storage.log_probs, 1), &dev);
+                let v_old = vector(&gather(&storage.values, 1), &dev);
+                let returns = vector(&gather(&storage.returns, 1), &dev);
+                let adv_b = vector(&gather(&adv, 1), &dev);
+
+                let mean = self.model.action_mean(obs.clone());
+                let log_std = self.model.log_std_row();
+                // KL(old || new) decides the learning rate of this step (rsl_rl's order).
+                let kl = gaussian_kl(mu_old, std_old_row.clone(), mean.clone().detach(), log_std.clone().detach().exp())
+                    .mean()
+                    .into_scalar::<f32>();
+                let lr = self.schedule.step(kl as f64, progress);
+
+                let logp = gaussian_log_prob(actions, mean, log_std.clone());
+                let ratio = (logp - logp_old).exp();
+                let surrogate = clipped_surrogate_loss(ratio, adv_b, self.config.clip_low, self.config.clip_high);
+                let values = self.model.value(obs);
+                let clip = self.config.use_clipped_value_loss.then_some(self.config.clip_low);
+                let v_loss = value_loss(values, v_old, returns, clip);
+                let entropy = gaussian_entropy(log_std);
+                let loss = surrogate.clone() + v_loss.clone() * self.config.value_loss_coef
+                    - entropy.clone() * self.config.entropy_coef;
+
+                let mut grads = GradientsParams::from_grads(loss.backward(), &self.model);
+                let grad_norm = clip_global_norm(&self.model, &mut grads, self.config.max_grad_norm);
+                // Cloning a module shares its tensors; the step returns the updated one.
+                self.model = self.optim.step(lr, self.model.clone(), grads);
+
+                stats.policy_loss += surrogate.into_scalar::<f32>();
+                stats.value_loss += v_loss.into_scalar::<f32>();
+                stats.entropy += entropy.into_scalar::<f32>();
+                stats.kl += kl;
+                stats.grad_norm += grad_norm;
+                count += 1.0;
+            }
+        }
+        stats.policy_loss /= count;
+        stats.value_loss /= count;
+        stats.entropy /= count;
+        stats.kl /= count;
+        stats.grad_norm /= count;
+        stats.learning_rate = self.schedule.lr;
+        stats
+    }
+}

@@ -1,0 +1,102 @@
+//! Checkpoints: a folder with the model (burnpack), the optimiser state, the runner state (JSON)
+//! and the resolved configuration. Every file is written to a temporary name and renamed, so a
+//! crash never leaves a half-written checkpoint.
+
+use crate::algo::RunningMeanStd;
+use crate::config::TrainConfig;
+use crate::error::PolicyError;
+use crate::nets::ActorCritic;
+use burn::prelude::*;
+use burn::store::{ModuleSnapshot, SafetensorsStore};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Runner state saved beside the weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunnerState {
+    /// Observation length of the task.
+    pub obs_dim: usize,
+    /// Action length of the task.
+    pub act_dim: usize,
+    /// Iterations completed.
+    pub iteration: usize,
+    /// Environment steps so far.
+    pub total_steps: u64,
+    /// Current learning rate.
+    pub learning_rate: f64,
+    /// Observation statistics, when empirical normalisation is on.
+    pub obs_norm: Option<RunningMeanStd>,
+}
+
+fn file_err(path: &Path, message: impl std::fmt::Display) -> PolicyError {
+    PolicyError::File {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PolicyError> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(|e| file_err(&tmp, e))?;
+    f.write_all(bytes).map_err(|e| file_err(&tmp, e))?;
+    f.sync_all().map_err(|e| file_err(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| file_err(path, e))
+}
+
+/// The checkpoint folder of a run folder.
+pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join("checkpoint")
+}
+
+/// Saves model, state and config into `dir` (created if needed), and exports the weights as
+/// `policy.safetensors`.
+pub fn save(dir: &Path, model: &ActorCritic, state: &RunnerState, config: &TrainConfig) -> Result<(), PolicyError> {
+    std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
+    // burnpack writes to a scratch file and renames.
+    let model_path = dir.join("model.bpk");
+    model.clone().save_file(&model_path).map_err(|e| file_err(&model_path, e))?;
+    let st = dir.join("policy.safetensors.tmp");
+    let mut store = SafetensorsStore::from_file(&st).overwrite(true);
+    model.save_into(&mut store).map_err(|e| file_err(&st, e))?;
+    std::fs::rename(&st, dir.join("policy.safetensors")).map_err(|e| file_err(&st, e))?;
+    let json = serde_json::to_vec_pretty(state).map_err(|e| file_err(dir, e))?;
+    write_atomic(&dir.join("state.json"), &json)?;
+    write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes())
+}
+
+/// Resolves `path` (a run folder, a checkpoint folder, or its `model.bpk`) to a checkpoint folder.
+pub fn resolve(path: &Path) -> Result<PathBuf, PolicyError> {
+    let candidates = [path.join("checkpoint"), path.to_path_buf(), path.parent().map(Path::to_path_buf).unwrap_or_default()];
+    candidates
+        .into_iter()
+        .find(|d| d.join("model.bpk").is_file())
+        .ok_or_else(|| file_err(path, "no checkpoint here (expected a run folder, a checkpoint folder or model.bpk)"))
+}
+
+/// A loaded checkpoint.
+pub struct Checkpoint {
+    /// The resolved training configuration.
+    pub config: TrainConfig,
+    /// Runner state.
+    pub state: RunnerState,
+    /// The actor-critic, on the device it was loaded to.
+    pub model: ActorCritic,
+}
+
+/// Loads a checkpoint folder onto `device`. A missing, corrupt or truncated file gives an error
+/// naming it.
+pub fn load(dir: &Path, device: &Device) -> Result<Checkpoint, PolicyError> {
+    let config = TrainConfig::load(&dir.join("config.toml"), &[])?;
+    let state_path = dir.join("state.json");
+    let text = std::fs::read_to_string(&state_path).map_err(|e| file_err(&state_path, e))?;
+    let state: RunnerState =
+        serde_json::from_str(&text).map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
+    let model_path = dir.join("model.bpk");
+    let model = ActorCritic::new(state.obs_dim, state.act_dim, &config.policy, device)
+        .try_load_file(&model_path)
+        .map_err(|e| file_err(&model_path, format!("corrupt or truncated model: {e}")))?;
+    Ok(Checkpoint { config, state, model })
+}

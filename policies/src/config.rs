@@ -1,0 +1,124 @@
+//! Training configuration files (TOML in `assets/configs`) with `--set key=value` overrides.
+
+use crate::algo::PpoConfig;
+use crate::error::PolicyError;
+use crate::nets::ActorCriticConfig;
+use crate::runner::RunnerConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A complete training configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Task name (e.g. `cartpole`).
+    pub task: String,
+    /// Seed of the run.
+    #[serde(default)]
+    pub seed: u64,
+    /// Runner settings.
+    #[serde(default)]
+    pub runner: RunnerConfig,
+    /// PPO hyper-parameters.
+    #[serde(default)]
+    pub ppo: PpoConfig,
+    /// Network sizes.
+    #[serde(default)]
+    pub policy: ActorCriticConfig,
+}
+
+/// Parses a `key=value` override value: a TOML literal (number, bool, array, quoted string), or
+/// else a bare string.
+fn parse_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+impl TrainConfig {
+    /// Reads `path` and applies `overrides` (`["ppo.learning_rate=3e-4", ...]`).
+    pub fn load(path: &Path, overrides: &[String]) -> Result<Self, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PolicyError::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Self::from_toml_str(&text, overrides).map_err(|e| match e {
+            PolicyError::Config { key, message } => PolicyError::Config {
+                key: format!("{}: {key}", path.display()),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses TOML text and applies `overrides`.
+    pub fn from_toml_str(text: &str, overrides: &[String]) -> Result<Self, PolicyError> {
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| PolicyError::config("<file>", e.message().to_string()))?;
+        for item in overrides {
+            let (key, raw) = item
+                .split_once('=')
+                .ok_or_else(|| PolicyError::config(item.clone(), "expected key=value"))?;
+            let parts: Vec<&str> = key.trim().split('.').collect();
+            let mut node = &mut table;
+            for part in &parts[..parts.len() - 1] {
+                let entry = node
+                    .entry(part.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                node = entry
+                    .as_table_mut()
+                    .ok_or_else(|| PolicyError::config(key, format!("'{part}' is not a table")))?;
+            }
+            node.insert(parts[parts.len() - 1].to_string(), parse_value(raw.trim()));
+        }
+        let config: Self = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
+            PolicyError::config("<config>", e.message().to_string())
+        })?;
+        config.ppo.validate()?;
+        if config.runner.num_envs == 0 {
+            return Err(PolicyError::config("runner.num_envs", "must be at least 1"));
+        }
+        if !(config.policy.init_noise_std.is_finite() && config.policy.init_noise_std > 0.0) {
+            return Err(PolicyError::config("policy.init_noise_std", "must be a positive number"));
+        }
+        Ok(config)
+    }
+
+    /// The resolved configuration as TOML (written next to every checkpoint).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "task = \"cartpole\"\n[ppo]\nlearning_rate = 1e-3\n";
+
+    #[test]
+    fn overrides_replace_values_and_keep_defaults() {
+        let c = TrainConfig::from_toml_str(BASE, &["ppo.learning_rate=3e-4".into(), "runner.num_envs=8".into()])
+            .expect("valid");
+        assert_eq!(c.ppo.learning_rate, 3e-4);
+        assert_eq!(c.runner.num_envs, 8);
+        assert_eq!(c.ppo.num_learning_epochs, 5);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = TrainConfig::from_toml_str(BASE, &["ppo.learning_rat=1".into()]).expect_err("unknown key");
+        assert!(e.to_string().contains("learning_rat"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_and_bad_range_are_named() {
+        let e = TrainConfig::from_toml_str(BASE, &["ppo.gamma=\"high\"".into()]).expect_err("wrong type");
+        assert!(e.to_string().contains("invalid type"), "{e}");
+        let e = TrainConfig::from_toml_str(BASE, &["policy.init_noise_std=-1".into()]).expect_err("negative sigma");
+        assert!(e.to_string().contains("policy.init_noise_std"), "{e}");
+        let e = TrainConfig::from_toml_str(BASE, &["ppo.gamma=1.5".into()]).expect_err("range");
+        assert!(e.to_string().contains("ppo.gamma"), "{e}");
+    }
+}

@@ -1,0 +1,44 @@
+//! The one error type of the `policies` crate.
+
+use std::path::PathBuf;
+
+/// Errors from configuring, training, checkpointing or running a policy.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A configuration value is invalid; `key` is its dotted path.
+    #[error("config {key}: {message}")]
+    Config {
+        /// Dotted key, e.g. `ppo.learning_rate`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The requested compute device is not available in this build or on this machine.
+    #[error("device '{name}': {message}")]
+    Device {
+        /// The name asked for.
+        name: String,
+        /// Why it is unavailable.
+        message: String,
+    },
+    /// The simulator failed.
+    #[error(transparent)]
+    Sim(#[from] sim::SimError),
+}
+
+impl PolicyError {
+    pub(crate) fn config(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Config {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Neural networks.
+
+mod actor_critic;
+mod mlp;
+
+pub use actor_critic::{ActorCritic, ActorCriticConfig};
+pub use mlp::{Mlp, elu};

@@ -1,0 +1,72 @@
+//! The Gaussian actor and the value critic of PPO (rsl_rl's `ActorCritic`).
+
+use super::mlp::Mlp;
+use burn::module::Param;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Network sizes and the initial action noise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorCriticConfig {
+    /// Hidden layer widths of the actor.
+    pub actor_hidden: Vec<usize>,
+    /// Hidden layer widths of the critic.
+    pub critic_hidden: Vec<usize>,
+    /// Initial standard deviation of the Gaussian policy.
+    pub init_noise_std: f32,
+}
+
+impl Default for ActorCriticConfig {
+    /// rsl_rl's defaults: ELU [512, 256, 128] for both, initial std 1.0.
+    fn default() -> Self {
+        Self {
+            actor_hidden: vec![512, 256, 128],
+            critic_hidden: vec![512, 256, 128],
+            init_noise_std: 1.0,
+        }
+    }
+}
+
+/// A state-independent diagonal Gaussian policy and a value function.
+#[derive(Module, Debug)]
+pub struct ActorCritic {
+    /// Maps observations to action means.
+    pub actor: Mlp,
+    /// Maps observations to values.
+    pub critic: Mlp,
+    /// Log standard deviation per action dimension. `[act]`
+    pub log_std: Param<Tensor<1>>,
+}
+
+impl ActorCritic {
+    /// Builds the networks on `device`.
+    pub fn new(obs_dim: usize, act_dim: usize, config: &ActorCriticConfig, device: &Device) -> Self {
+        Self {
+            actor: Mlp::new(obs_dim, &config.actor_hidden, act_dim, device),
+            critic: Mlp::new(obs_dim, &config.critic_hidden, 1, device),
+            log_std: Param::from_tensor(Tensor::<1>::full([act_dim], config.init_noise_std.ln(), device)),
+        }
+    }
+
+    /// Action means.
+    ///
+    /// # Shapes
+    /// `obs: [batch, obs]` -> `[batch, act]`
+    pub fn action_mean(&self, obs: Tensor<2>) -> Tensor<2> {
+        self.actor.forward(obs)
+    }
+
+    /// Values.
+    ///
+    /// # Shapes
+    /// `obs: [batch, obs]` -> `[batch]`
+    pub fn value(&self, obs: Tensor<2>) -> Tensor<1> {
+        self.critic.forward(obs).squeeze_dim::<1>(1)
+    }
+
+    /// Log standard deviations broadcastable over a batch. `[1, act]`
+    pub fn log_std_row(&self) -> Tensor<2> {
+        self.log_std.val().unsqueeze::<2>()
+    }
+}

@@ -1,0 +1,248 @@
+//! The on-policy runner: collect a rollout from a [`VecEnv`], compute GAE, update PPO.
+
+use crate::algo::{Ppo, PpoConfig, RunningMeanStd, UpdateStats, compute_gae};
+use crate::error::PolicyError;
+use crate::nets::{ActorCritic, ActorCriticConfig};
+use crate::storage::RolloutStorage;
+use crate::tensor_util::{matrix, to_vec};
+use burn::prelude::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+use sim::env::{Env, VecEnv};
+use std::collections::VecDeque;
+use std::time::Instant;
+
+/// Runner settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunnerConfig {
+    /// Parallel environments.
+    pub num_envs: usize,
+    /// Training iterations.
+    pub max_iterations: usize,
+    /// Normalise observations with running statistics.
+    pub empirical_normalization: bool,
+    /// Save a checkpoint every this many iterations.
+    pub save_interval: usize,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            num_envs: 64,
+            max_iterations: 100,
+            empirical_normalization: false,
+            save_interval: 50,
+        }
+    }
+}
+
+/// What one iteration did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct IterationStats {
+    /// Iteration index (0-based).
+    pub iteration: usize,
+    /// Environment steps so far.
+    pub total_steps: u64,
+    /// Mean return of the last 100 finished episodes.
+    pub mean_return: f32,
+    /// Mean length of the last 100 finished episodes (steps).
+    pub mean_episode_length: f32,
+    /// Environment steps per second of this iteration (collection + learning).
+    pub steps_per_s: f32,
+    /// Seconds spent collecting.
+    pub collect_s: f32,
+    /// Seconds spent learning.
+    pub learn_s: f32,
+    /// Learner statistics.
+    pub update: UpdateStats,
+}
+
+/// PPO on a batch of environments.
+pub struct OnPolicyRunner<E: Env> {
+    /// The environments.
+    pub venv: VecEnv<E>,
+    /// The learner.
+    pub ppo: Ppo,
+    /// Observation statistics (when enabled).
+    pub obs_norm: Option<RunningMeanStd>,
+    /// Runner settings.
+    pub config: RunnerConfig,
+    storage: RolloutStorage,
+    rng: ChaCha8Rng,
+    iteration: usize,
+    total_steps: u64,
+    returns: VecDeque<f32>,
+    lengths: VecDeque<f32>,
+}
+
+impl<E: Env> OnPolicyRunner<E> {
+    /// A runner with a fresh actor-critic on `device`, seeded by `seed`.
+    pub fn new(
+        venv: VecEnv<E>,
+        config: RunnerConfig,
+        ppo_config: PpoConfig,
+        policy: &ActorCriticConfig,
+        device: &Device,
+        seed: u64,
+    ) -> Result<Self, PolicyError> {
+        if config.num_envs == 0 || venv.num_envs() == 0 {
+            return Err(PolicyError::config("runner.num_envs", "must be at least 1"));
+        }
+        let train_device = device.clone().autodiff();
+        train_device.seed(seed);
+        let model = ActorCritic::new(venv.obs_dim(), venv.action_dim(), policy, &train_device);
+        let storage = RolloutStorage::new(ppo_config.num_steps_per_env, venv.num_envs(), venv.obs_dim(), venv.action_dim());
+        let obs_norm = config.empirical_normalization.then(|| RunningMeanStd::new(venv.obs_dim()));
+        Ok(Self {
+            ppo: Ppo::new(model, ppo_config, train_device)?,
+            venv,
+            obs_norm,
+            config,
+            storage,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+            iteration: 0,
+            total_steps: 0,
+            returns: VecDeque::new(),
+            lengths: VecDeque::new(),
+        })
+    }
+
+    /// Iterations done.
+    pub fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    /// The state a checkpoint saves beside the weights.
+    pub fn runner_state(&self) -> crate::checkpoint::RunnerState {
+        crate::checkpoint::RunnerState {
+            obs_dim: self.venv.obs_dim(),
+            act_dim: self.venv.action_dim(),
+            iteration: self.iteration,
+            total_steps: self.total_steps,
+            learning_rate: self.ppo.schedule.lr,
+            obs_norm: self.obs_norm.clone(),
+        }
+    }
+
+    /// Continues from a checkpoint: its weights (loaded on the training device), iteration count,
+    /// learning rate and observation statistics.
+    pub fn resume_from(&mut self, checkpoint: crate::checkpoint::Checkpoint) -> Result<(), PolicyError> {
+        let s = checkpoint.state;
+        if s.obs_dim != self.venv.obs_dim() || s.act_dim != self.venv.action_dim() {
+            return Err(PolicyError::config(
+                "checkpoint",
+                format!("made for obs {} / act {}, the task has {} / {}", s.obs_dim, s.act_dim, self.venv.obs_dim(), self.venv.action_dim()),
+            ));
+        }
+        self.ppo.model = checkpoint.model;
+        self.ppo.schedule.lr = s.learning_rate;
+        self.iteration = s.iteration;
+        self.total_steps = s.total_steps;
+        self.obs_norm = s.obs_norm;
+        Ok(())
+    }
+
+    fn normalized(&self, obs: &[f32]) -> Vec<f32> {
+        let mut o = obs.to_vec();
+        if let Some(n) = &self.obs_norm {
+            n.normalize(&mut o, 5.0);
+        }
+        o
+    }
+
+    /// Runs one iteration: a rollout of `num_steps_per_env` steps and a PPO update.
+    pub fn iterate(&mut self) -> Result<IterationStats, PolicyError> {
+        let start = Instant::now();
+        let (n, od, ad) = (self.venv.num_envs(), self.venv.obs_dim(), self.venv.action_dim());
+        let gamma = self.ppo.config.gamma;
+        let infer = self.ppo.model.valid();
+        let dev = self.ppo.device().clone().without_autodiff();
+        let stds: Vec<f32> = to_vec(infer.log_std.val()).iter().map(|l| l.exp()).collect();
+        self.storage.clear();
+        self.storage.stds.copy_from_slice(&stds);
+        let mut actions = vec![0.0f32; n * ad];
+        let mut log_probs = vec![0.0f32; n];
+        for _ in 0..self.ppo.config.num_steps_per_env {
+            if let Some(norm) = &mut self.obs_norm {
+                norm.update(&self.venv.obs);
+            }
+            let obs = self.normalized(&self.venv.obs);
+            let obs_t = matrix(&obs, n, od, &dev);
+            let means = to_vec(infer.action_mean(obs_t.clone()));
+            let values = to_vec(infer.value(obs_t));
+            for e in 0..n {
+                let mut lp = 0.0f32;
+                for k in 0..ad {
+                    let eps: f32 = StandardNormal.sample(&mut self.rng);
+                    let i = e * ad + k;
+                    actions[i] = means[i] + stds[k] * eps;
+                    lp += -0.5 * eps * eps - stds[k].ln() - 0.918_938_5;
+                }
+                log_probs[e] = lp;
+            }
+            self.storage.push(&obs, &actions, &means, &values, &log_probs);
+            self.venv.step(&actions)?;
+            let mut rewards = self.venv.rewards.clone();
+            let dones: Vec<f32> = (0..n)
+                .map(|e| if self.venv.terminated[e] || self.venv.truncated[e] { 1.0 } else { 0.0 })
+                .collect();
+            // Bootstrap time-outs from the value of the terminal observation.
+            let timed_out: Vec<usize> = (0..n).filter(|&e| self.venv.truncated[e]).collect();
+            if !timed_out.is_empty() {
+                let mut term = Vec::with_capacity(timed_out.len() * od);
+                for &e in &timed_out {
+                    term.extend_from_slice(&self.venv.terminal_obs[e * od..(e + 1) * od]);
+                }
+                let term = self.normalized(&term);
+                let v = to_vec(infer.value(matrix(&term, timed_out.len(), od, &dev)));
+                for (k, &e) in timed_out.iter().enumerate() {
+                    rewards[e] += gamma * v[k];
+                }
+            }
+            self.storage.push_outcome(&rewards, &dones);
+            for ep in &self.venv.finished {
+                self.returns.push_back(ep.ret);
+                self.lengths.push_back(ep.len as f32);
+            }
+            while self.returns.len() > 100 {
+                self.returns.pop_front();
+                self.lengths.pop_front();
+            }
+        }
+        let last_obs = self.normalized(&self.venv.obs);
+        let last_values = to_vec(infer.value(matrix(&last_obs, n, od, &dev)));
+        let (adv, ret) = compute_gae(
+            &self.storage.rewards,
+            &self.storage.values,
+            &self.storage.dones,
+            &last_values,
+            n,
+            gamma,
+            self.ppo.config.lam,
+        );
+        self.storage.advantages = adv;
+        self.storage.returns = ret;
+        let collect_s = start.elapsed().as_secs_f32();
+        let progress = self.iteration as f64 / self.config.max_iterations.max(1) as f64;
+        let update = self.ppo.update(&self.storage, progress, &mut self.rng);
+        let elapsed = start.elapsed().as_secs_f32();
+        let steps = (n * self.ppo.config.num_steps_per_env) as u64;
+        self.total_steps += steps;
+        let mean = |q: &VecDeque<f32>| if q.is_empty() { 0.0 } else { q.iter().sum::<f32>() / q.len() as f32 };
+        let stats = IterationStats {
+            iteration: self.iteration,
+            total_steps: self.total_steps,
+            mean_return: mean(&self.returns),
+            mean_episode_length: mean(&self.lengths),
+            steps_per_s: steps as f32 / elapsed,
+            collect_s,
+            learn_s: elapsed - collect_s,
+            update,
+        };
+        self.iteration += 1;
+        Ok(stats)
+    }
+}

@@ -1,0 +1,5 @@
+//! Rollout storage.
+
+mod rollout;
+
+pub use rollout::RolloutStorage;

@@ -1,0 +1,226 @@
+//! `embody train` and `embody eval`: PPO on a task, checkpoints in a run folder, seeded evaluation.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use policies::checkpoint::{self, Checkpoint};
+use policies::config::TrainConfig;
+use policies::runner::{EvalStats, IterationStats, OnPolicyRunner, evaluate};
+use serde::Serialize;
+use sim::env::{Env, VecEnv};
+use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Tasks `train` and `eval` know.
+pub const TASKS: [&str; 1] = ["cartpole"];
+
+/// Arguments of `embody train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Task to train (cartpole).
+    pub task: String,
+    /// Configuration file (default: assets/configs/<task>.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Seed (overrides the config's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run folder (default: runs/<task>-<unix time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a config value, e.g. `--set ppo.learning_rate=3e-4` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Continue the run in --out from its last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Compute device: cpu (default) or wgpu (needs the `wgpu` feature); else $BURN_DEVICE.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Print one JSON object with the final figures.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `embody eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Task to evaluate on.
+    pub task: String,
+    /// A run folder, a checkpoint folder, or a model.bpk.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Episodes in the test set.
+    #[arg(long, default_value_t = 100)]
+    pub episodes: usize,
+    /// Seed of the test set (held out: training seeds its envs from the config seed).
+    #[arg(long, default_value_t = 1_000_003)]
+    pub seed: u64,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {
+    VecEnv::new(num_envs, |i| CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64))
+}
+
+fn check_task(task: &str) -> anyhow::Result<()> {
+    if !TASKS.contains(&task) {
+        bail!("unknown task '{task}'; tasks: {TASKS:?}");
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct TrainSummary {
+    task: String,
+    run_dir: PathBuf,
+    iterations: usize,
+    total_steps: u64,
+    mean_return: f32,
+    mean_episode_length: f32,
+    wall_s: f32,
+}
+
+/// Runs `embody train`.
+pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
+    check_task(&args.task)?;
+    let config_path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| robots::assets_dir().join("configs").join(format!("{}.toml", args.task)));
+    let mut config = TrainConfig::load(&config_path, &args.overrides)?;
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    let run_dir = match &args.out {
+        Some(p) => p.clone(),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            PathBuf::from("runs").join(format!("{}-{secs}", args.task))
+        }
+    };
+    std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
+    let device = policies::device::device_from_name(args.device.as_deref())?;
+    let venv = cartpole_venv(config.runner.num_envs, config.seed);
+    let mut runner = OnPolicyRunner::new(venv, config.runner.clone(), config.ppo.clone(), &config.policy, &device, config.seed)?;
+    if args.resume {
+        let dir = checkpoint::checkpoint_dir(&run_dir);
+        let ckpt = checkpoint::load(&dir, runner.ppo.device())
+            .with_context(|| format!("resuming from {}", dir.display()))?;
+        runner.resume_from(ckpt)?;
+    }
+    train_loop(&mut runner, &config, &run_dir, args.json)
+}
+
+fn train_loop<E: Env>(runner: &mut OnPolicyRunner<E>, config: &TrainConfig, run_dir: &Path, json: bool) -> anyhow::Result<()> {
+    std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
+    let csv_path = run_dir.join("metrics.csv");
+    let new_csv = !csv_path.exists() || runner.iteration() == 0;
+    let mut csv = std::fs::OpenOptions::new()
+        .create(true)
+        .append(!new_csv)
+        .write(true)
+        .truncate(new_csv)
+        .open(&csv_path)?;
+    if new_csv {
+        writeln!(csv, "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate")?;
+    }
+    let total = config.runner.max_iterations;
+    let bar = if json { ProgressBar::hidden() } else { ProgressBar::new(total as u64) };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} it  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_position(runner.iteration() as u64);
+    let start = std::time::Instant::now();
+    let mut last: Option<IterationStats> = None;
+    while runner.iteration() < total {
+        let s = runner.iterate()?;
+        let u = &s.update;
+        writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            s.iteration, s.total_steps, s.mean_return, s.mean_episode_length, s.steps_per_s, s.collect_s, s.learn_s,
+            u.policy_loss, u.value_loss, u.entropy, u.kl, u.grad_norm, u.learning_rate
+        )?;
+        bar.set_message(format!(
+            "{:.0} steps/s  return {:.1}  length {:.0}",
+            s.steps_per_s, s.mean_return, s.mean_episode_length
+        ));
+        bar.inc(1);
+        let done = runner.iteration();
+        if done % config.runner.save_interval.max(1) == 0 || done == total {
+            checkpoint::save(&checkpoint::checkpoint_dir(run_dir), &runner.ppo.model, &runner.runner_state(), config)?;
+        }
+        last = Some(s);
+    }
+    bar.finish();
+    let last = last.unwrap_or_default();
+    let summary = TrainSummary {
+        task: config.task.clone(),
+        run_dir: run_dir.to_path_buf(),
+        iterations: runner.iteration(),
+        total_steps: last.total_steps,
+        mean_return: last.mean_return,
+        mean_episode_length: last.mean_episode_length,
+        wall_s: start.elapsed().as_secs_f32(),
+    };
+    if json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!(
+            "trained {} for {} iterations ({} steps) in {:.1} s: mean return {:.1}; run folder {}",
+            summary.task, summary.iterations, summary.total_steps, summary.wall_s, summary.mean_return, run_dir.display()
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct EvalSummary {
+    task: String,
+    checkpoint: PathBuf,
+    seed: u64,
+    #[serde(flatten)]
+    stats: EvalStats,
+    max_return: f32,
+}
+
+/// Runs `embody eval`.
+pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
+    check_task(&args.task)?;
+    let dir = checkpoint::resolve(&args.checkpoint)?;
+    let Checkpoint { config, state, model } = checkpoint::load(&dir, &burn_cpu())?;
+    if config.task != args.task {
+        bail!("{} was trained on '{}', not '{}'", dir.display(), config.task, args.task);
+    }
+    let cp = CartPoleConfig::default();
+    let mut venv = cartpole_venv(config.runner.num_envs.min(args.episodes.max(1)), args.seed);
+    let stats = evaluate(&model, state.obs_norm.as_ref(), &mut venv, args.episodes, 100 * cp.max_steps as usize)?;
+    let summary = EvalSummary {
+        task: args.task.clone(),
+        checkpoint: dir,
+        seed: args.seed,
+        stats,
+        max_return: cp.max_steps as f32,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!(
+            "{}: {} episodes, mean return {:.1} / {:.0}, mean length {:.1}",
+            summary.task, stats.episodes, stats.mean_return, summary.max_return, stats.mean_episode_length
+        );
+    }
+    Ok(())
+}
+
+fn burn_cpu() -> burn::tensor::Device {
+    burn::tensor::Device::flex()
+}
