@@ -72,8 +72,8 @@ impl TrainConfig {
             }
             node.insert(parts[parts.len() - 1].to_string(), parse_value(raw.trim()));
         }
-        let config: Self = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
-            PolicyError::config("<config>", e.message().to_string())
+        let config: Self = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            PolicyError::config(e.path().to_string(), e.inner().message().to_string())
         })?;
         config.ppo.validate()?;
         if config.runner.num_envs == 0 {
@@ -109,13 +109,13 @@ mod tests {
     #[test]
     fn unknown_key_is_named() {
         let e = TrainConfig::from_toml_str(BASE, &["ppo.learning_rat=1".into()]).expect_err("unknown key");
-        assert!(e.to_string().contains("learning_rat"), "{e}");
+        assert!(e.to_string().contains("ppo.learning_rat"), "{e}");
     }
 
     #[test]
     fn wrong_type_and_bad_range_are_named() {
         let e = TrainConfig::from_toml_str(BASE, &["ppo.gamma=\"high\"".into()]).expect_err("wrong type");
-        assert!(e.to_string().contains("invalid type"), "{e}");
+        assert!(e.to_string().contains("ppo.gamma") && e.to_string().contains("invalid type"), "{e}");
         let e = TrainConfig::from_toml_str(BASE, &["policy.init_noise_std=-1".into()]).expect_err("negative sigma");
         assert!(e.to_string().contains("policy.init_noise_std"), "{e}");
         let e = TrainConfig::from_toml_str(BASE, &["ppo.gamma=1.5".into()]).expect_err("range");

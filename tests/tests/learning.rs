@@ -1,6 +1,7 @@
 //! PPO learns: cart-pole balance reaches at least 95% of the maximum return on held-out seeds
 //! within the default config's budget.
 
+use burn::module::Module;
 use policies::config::TrainConfig;
 use policies::runner::{OnPolicyRunner, evaluate};
 use sim::env::VecEnv;

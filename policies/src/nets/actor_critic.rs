@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Network sizes and the initial action noise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct ActorCriticConfig {
     /// Hidden layer widths of the actor.
     pub actor_hidden: Vec<usize>,
