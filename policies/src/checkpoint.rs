@@ -53,11 +53,19 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
 
 /// Saves model, state and config into `dir` (created if needed), and exports the weights as
 /// `policy.safetensors`.
-pub fn save(dir: &Path, model: &ActorCritic, state: &RunnerState, config: &TrainConfig) -> Result<(), PolicyError> {
+pub fn save(
+    dir: &Path,
+    model: &ActorCritic,
+    state: &RunnerState,
+    config: &TrainConfig,
+) -> Result<(), PolicyError> {
     std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
     // burnpack writes to a scratch file and renames.
     let model_path = dir.join("model.bpk");
-    model.clone().save_file(&model_path).map_err(|e| file_err(&model_path, e))?;
+    model
+        .clone()
+        .save_file(&model_path)
+        .map_err(|e| file_err(&model_path, e))?;
     let st = dir.join("policy.safetensors.tmp");
     let mut store = SafetensorsStore::from_file(&st).overwrite(true);
     model.save_into(&mut store).map_err(|e| file_err(&st, e))?;
@@ -69,11 +77,20 @@ pub fn save(dir: &Path, model: &ActorCritic, state: &RunnerState, config: &Train
 
 /// Resolves `path` (a run folder, a checkpoint folder, or its `model.bpk`) to a checkpoint folder.
 pub fn resolve(path: &Path) -> Result<PathBuf, PolicyError> {
-    let candidates = [path.join("checkpoint"), path.to_path_buf(), path.parent().map(Path::to_path_buf).unwrap_or_default()];
+    let candidates = [
+        path.join("checkpoint"),
+        path.to_path_buf(),
+        path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    ];
     candidates
         .into_iter()
         .find(|d| d.join("model.bpk").is_file())
-        .ok_or_else(|| file_err(path, "no checkpoint here (expected a run folder, a checkpoint folder or model.bpk)"))
+        .ok_or_else(|| {
+            file_err(
+                path,
+                "no checkpoint here (expected a run folder, a checkpoint folder or model.bpk)",
+            )
+        })
 }
 
 /// A loaded checkpoint.
@@ -92,11 +109,15 @@ pub fn load(dir: &Path, device: &Device) -> Result<Checkpoint, PolicyError> {
     let config = TrainConfig::load(&dir.join("config.toml"), &[])?;
     let state_path = dir.join("state.json");
     let text = std::fs::read_to_string(&state_path).map_err(|e| file_err(&state_path, e))?;
-    let state: RunnerState =
-        serde_json::from_str(&text).map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
+    let state: RunnerState = serde_json::from_str(&text)
+        .map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
     let model_path = dir.join("model.bpk");
     let model = ActorCritic::new(state.obs_dim, state.act_dim, &config.policy, device)
         .try_load_file(&model_path)
         .map_err(|e| file_err(&model_path, format!("corrupt or truncated model: {e}")))?;
-    Ok(Checkpoint { config, state, model })
+    Ok(Checkpoint {
+        config,
+        state,
+        model,
+    })
 }

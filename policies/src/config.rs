@@ -54,8 +54,8 @@ impl TrainConfig {
 
     /// Parses TOML text and applies `overrides`.
     pub fn from_toml_str(text: &str, overrides: &[String]) -> Result<Self, PolicyError> {
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| PolicyError::config("<file>", e.message().to_string()))?;
+        let mut table: toml::Table = toml::from_str(text)
+            .map_err(|e| PolicyError::config("<file>", e.message().to_string()))?;
         for item in overrides {
             let (key, raw) = item
                 .split_once('=')
@@ -72,15 +72,19 @@ impl TrainConfig {
             }
             node.insert(parts[parts.len() - 1].to_string(), parse_value(raw.trim()));
         }
-        let config: Self = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-            PolicyError::config(e.path().to_string(), e.inner().message().to_string())
-        })?;
+        let config: Self =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                PolicyError::config(e.path().to_string(), e.inner().message().to_string())
+            })?;
         config.ppo.validate()?;
         if config.runner.num_envs == 0 {
             return Err(PolicyError::config("runner.num_envs", "must be at least 1"));
         }
         if !(config.policy.init_noise_std.is_finite() && config.policy.init_noise_std > 0.0) {
-            return Err(PolicyError::config("policy.init_noise_std", "must be a positive number"));
+            return Err(PolicyError::config(
+                "policy.init_noise_std",
+                "must be a positive number",
+            ));
         }
         Ok(config)
     }
@@ -99,8 +103,11 @@ mod tests {
 
     #[test]
     fn overrides_replace_values_and_keep_defaults() {
-        let c = TrainConfig::from_toml_str(BASE, &["ppo.learning_rate=3e-4".into(), "runner.num_envs=8".into()])
-            .expect("valid");
+        let c = TrainConfig::from_toml_str(
+            BASE,
+            &["ppo.learning_rate=3e-4".into(), "runner.num_envs=8".into()],
+        )
+        .expect("valid");
         assert_eq!(c.ppo.learning_rate, 3e-4);
         assert_eq!(c.runner.num_envs, 8);
         assert_eq!(c.ppo.num_learning_epochs, 5);
@@ -108,15 +115,21 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let e = TrainConfig::from_toml_str(BASE, &["ppo.learning_rat=1".into()]).expect_err("unknown key");
+        let e = TrainConfig::from_toml_str(BASE, &["ppo.learning_rat=1".into()])
+            .expect_err("unknown key");
         assert!(e.to_string().contains("ppo.learning_rat"), "{e}");
     }
 
     #[test]
     fn wrong_type_and_bad_range_are_named() {
-        let e = TrainConfig::from_toml_str(BASE, &["ppo.gamma=\"high\"".into()]).expect_err("wrong type");
-        assert!(e.to_string().contains("ppo.gamma") && e.to_string().contains("invalid type"), "{e}");
-        let e = TrainConfig::from_toml_str(BASE, &["policy.init_noise_std=-1".into()]).expect_err("negative sigma");
+        let e = TrainConfig::from_toml_str(BASE, &["ppo.gamma=\"high\"".into()])
+            .expect_err("wrong type");
+        assert!(
+            e.to_string().contains("ppo.gamma") && e.to_string().contains("invalid type"),
+            "{e}"
+        );
+        let e = TrainConfig::from_toml_str(BASE, &["policy.init_noise_std=-1".into()])
+            .expect_err("negative sigma");
         assert!(e.to_string().contains("policy.init_noise_std"), "{e}");
         let e = TrainConfig::from_toml_str(BASE, &["ppo.gamma=1.5".into()]).expect_err("range");
         assert!(e.to_string().contains("ppo.gamma"), "{e}");

@@ -33,7 +33,10 @@ pub fn device_from_name(name: Option<&str>) -> Result<Device, PolicyError> {
         "wgpu" | "gpu" => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
         other => Err(PolicyError::Device {
             name: other.to_string(),
-            message: format!("not available in this build; available: {:?}", available_devices()),
+            message: format!(
+                "not available in this build; available: {:?}",
+                available_devices()
+            ),
         }),
     }
 }

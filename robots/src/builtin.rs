@@ -26,7 +26,11 @@ pub fn load_builtin_or_path(name_or_path: &str) -> Result<RobotSpec, RobotError>
     if BUILTIN_ROBOTS.contains(&name_or_path) {
         let robots = assets_dir().join("robots");
         let own = robots.join(name_or_path).join("robot.toml");
-        let path = if own.exists() { own } else { robots.join(format!("{name_or_path}.toml")) };
+        let path = if own.exists() {
+            own
+        } else {
+            robots.join(format!("{name_or_path}.toml"))
+        };
         return RobotConfig::load(&path);
     }
     let path = Path::new(name_or_path);
@@ -45,7 +49,11 @@ pub fn load_builtin_or_path(name_or_path: &str) -> Result<RobotSpec, RobotError>
                 format!("not a built-in robot ({BUILTIN_ROBOTS:?}) and no such file"),
             ),
         }),
-        _ => Err(RobotError::config(path, "<file>", "expected a .urdf or a robot .toml file")),
+        _ => Err(RobotError::config(
+            path,
+            "<file>",
+            "expected a .urdf or a robot .toml file",
+        )),
     }
 }
 

@@ -75,7 +75,10 @@ impl RobotConfig {
         toml::from_str(text).map_err(|e| {
             let message = e.message().to_string();
             let key = match e.span() {
-                Some(span) => format!("<line {}>", text[..span.start.min(text.len())].lines().count().max(1)),
+                Some(span) => format!(
+                    "<line {}>",
+                    text[..span.start.min(text.len())].lines().count().max(1)
+                ),
                 None => "<file>".to_string(),
             };
             RobotError::config(path, key, message)
@@ -101,7 +104,10 @@ impl RobotConfig {
             return Err(RobotError::config(
                 path,
                 "base",
-                format!("'{base}' is not the URDF's root link '{}'", spec.bodies[0].name),
+                format!(
+                    "'{base}' is not the URDF's root link '{}'",
+                    spec.bodies[0].name
+                ),
             ));
         }
         let names: Vec<String> = spec.joints.iter().map(|j| j.name.clone()).collect();
@@ -116,7 +122,11 @@ impl RobotConfig {
         }
         let ac = &self.control;
         if !ac.action_scale.is_finite() || ac.action_scale <= 0.0 {
-            return Err(RobotError::config(path, "control.action_scale", "must be a positive number"));
+            return Err(RobotError::config(
+                path,
+                "control.action_scale",
+                "must be a positive number",
+            ));
         }
         for (table, map) in [("stiffness", &ac.stiffness), ("damping", &ac.damping)] {
             for (k, v) in map {
@@ -141,15 +151,26 @@ impl RobotConfig {
                 return Err(RobotError::config(
                     path,
                     format!("default_joint_angles.{}", joint.name),
-                    format!("{q0} is outside the joint limits [{}, {}]", joint.lower, joint.upper),
+                    format!(
+                        "{q0} is outside the joint limits [{}, {}]",
+                        joint.lower, joint.upper
+                    ),
                 ));
             }
             joint.default_position = q0;
             joint.stiffness = longest_match(&ac.stiffness, &joint.name).ok_or_else(|| {
-                RobotError::config(path, "control.stiffness", format!("no key matches joint '{}'", joint.name))
+                RobotError::config(
+                    path,
+                    "control.stiffness",
+                    format!("no key matches joint '{}'", joint.name),
+                )
             })?;
             joint.damping = longest_match(&ac.damping, &joint.name).ok_or_else(|| {
-                RobotError::config(path, "control.damping", format!("no key matches joint '{}'", joint.name))
+                RobotError::config(
+                    path,
+                    "control.damping",
+                    format!("no key matches joint '{}'", joint.name),
+                )
             })?;
         }
         spec.action_scale = ac.action_scale;
@@ -159,7 +180,11 @@ impl RobotConfig {
             .enumerate()
             .map(|(i, foot)| {
                 let (body, pose) = spec.find_link(foot).ok_or_else(|| {
-                    RobotError::config(path, format!("feet[{i}]"), format!("no link named '{foot}' in the URDF"))
+                    RobotError::config(
+                        path,
+                        format!("feet[{i}]"),
+                        format!("no link named '{foot}' in the URDF"),
+                    )
                 })?;
                 Ok(FootSpec {
                     name: foot.clone(),
@@ -168,8 +193,14 @@ impl RobotConfig {
                 })
             })
             .collect::<Result<_, RobotError>>()?;
-        spec.terminate_contacts = match_bodies(spec, &self.terminate_on_contact, path, "terminate_on_contact")?;
-        spec.penalise_contacts = match_bodies(spec, &self.penalise_contacts, path, "penalise_contacts")?;
+        spec.terminate_contacts = match_bodies(
+            spec,
+            &self.terminate_on_contact,
+            path,
+            "terminate_on_contact",
+        )?;
+        spec.penalise_contacts =
+            match_bodies(spec, &self.penalise_contacts, path, "penalise_contacts")?;
         Ok(())
     }
 }
@@ -182,12 +213,21 @@ fn longest_match(map: &BTreeMap<String, f64>, name: &str) -> Option<f64> {
 }
 
 /// Bodies any of whose links contains one of `patterns`; every pattern must match something.
-fn match_bodies(spec: &RobotSpec, patterns: &[String], path: &Path, key: &str) -> Result<Vec<usize>, RobotError> {
+fn match_bodies(
+    spec: &RobotSpec,
+    patterns: &[String],
+    path: &Path,
+    key: &str,
+) -> Result<Vec<usize>, RobotError> {
     let mut out = Vec::new();
     for (i, pattern) in patterns.iter().enumerate() {
         let mut found = false;
         for (b, body) in spec.bodies.iter().enumerate() {
-            if body.links.iter().any(|(name, _)| name.contains(pattern.as_str())) {
+            if body
+                .links
+                .iter()
+                .any(|(name, _)| name.contains(pattern.as_str()))
+            {
                 found = true;
                 if !out.contains(&b) {
                     out.push(b);

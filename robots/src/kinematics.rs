@@ -1,12 +1,16 @@
 //! Forward kinematics over a [`RobotSpec`], used to find the nominal standing height.
 
 use crate::spec::{JointKind, RobotSpec, Shape};
-use nalgebra::{Isometry3, Translation3, UnitQuaternion, Unit};
+use nalgebra::{Isometry3, Translation3, Unit, UnitQuaternion};
 
 /// World poses of every body with the base at `base_w` and joints at `q` (joint order).
 ///
 /// Returns `None` if `q` has the wrong length.
-pub fn body_poses(spec: &RobotSpec, base_w: Isometry3<f64>, q: &[f64]) -> Option<Vec<Isometry3<f64>>> {
+pub fn body_poses(
+    spec: &RobotSpec,
+    base_w: Isometry3<f64>,
+    q: &[f64],
+) -> Option<Vec<Isometry3<f64>>> {
     if q.len() != spec.joints.len() {
         return None;
     }
@@ -54,8 +58,10 @@ pub fn lowest_point_z(spec: &RobotSpec, q: &[f64]) -> Option<f64> {
                 Shape::Box { size } => {
                     let mut min = f64::INFINITY;
                     for corner in 0..8 {
-                        let s = |bit: usize, v: f64| if corner & bit == 0 { -0.5 * v } else { 0.5 * v };
-                        let p = frame * nalgebra::Point3::new(s(1, size.x), s(2, size.y), s(4, size.z));
+                        let s =
+                            |bit: usize, v: f64| if corner & bit == 0 { -0.5 * v } else { 0.5 * v };
+                        let p =
+                            frame * nalgebra::Point3::new(s(1, size.x), s(2, size.y), s(4, size.z));
                         min = min.min(p.z);
                     }
                     min

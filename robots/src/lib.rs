@@ -19,6 +19,8 @@ pub use builtin::{BUILTIN_ROBOTS, assets_dir, load_builtin_or_path};
 pub use config::{ControlConfig, RobotConfig};
 pub use error::RobotError;
 pub use kinematics::{body_poses, lowest_point_z, nominal_base_height};
+pub use observation::{
+    ObservationScales, ProprioState, build_proprio_observation, proprio_obs_dim,
+};
 pub use spec::{BodySpec, CollisionShape, FootSpec, JointKind, JointSpec, RobotSpec, Shape};
 pub use urdf::{parse_urdf_str, read_urdf_file};
-pub use observation::{ObservationScales, ProprioState, build_proprio_observation, proprio_obs_dim};

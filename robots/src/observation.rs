@@ -117,12 +117,17 @@ mod tests {
             last_action: &a,
         };
         let mut out = vec![0.0; proprio_obs_dim(2)];
-        assert!(build_proprio_observation(&state, &[0.25, 0.0], &ObservationScales::default(), &mut out));
+        assert!(build_proprio_observation(
+            &state,
+            &[0.25, 0.0],
+            &ObservationScales::default(),
+            &mut out
+        ));
         assert_eq!(
             out,
             vec![
-                2.0, 4.0, 6.0, 1.0, 2.0, -1.0, 0.0, 0.0, -1.0, 1.0, -1.0, 0.25, 0.25, -0.2, 0.5, -1.0,
-                0.3, -0.4
+                2.0, 4.0, 6.0, 1.0, 2.0, -1.0, 0.0, 0.0, -1.0, 1.0, -1.0, 0.25, 0.25, -0.2, 0.5,
+                -1.0, 0.3, -0.4
             ]
         );
     }
@@ -139,6 +144,11 @@ mod tests {
             last_action: &[0.0; 2],
         };
         let mut out = vec![0.0; proprio_obs_dim(2)];
-        assert!(!build_proprio_observation(&state, &[0.0; 2], &ObservationScales::default(), &mut out));
+        assert!(!build_proprio_observation(
+            &state,
+            &[0.0; 2],
+            &ObservationScales::default(),
+            &mut out
+        ));
     }
 }

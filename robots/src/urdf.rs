@@ -59,7 +59,12 @@ fn check_finite(path: &Path, element: &str, what: &str, values: &[f64]) -> Resul
     }
 }
 
-fn check_pose(path: &Path, element: &str, what: &str, pose: &urdf_rs::Pose) -> Result<(), RobotError> {
+fn check_pose(
+    path: &Path,
+    element: &str,
+    what: &str,
+    pose: &urdf_rs::Pose,
+) -> Result<(), RobotError> {
     check_finite(path, element, &format!("{what} origin xyz"), &pose.xyz.0)?;
     check_finite(path, element, &format!("{what} origin rpy"), &pose.rpy.0)
 }
@@ -107,13 +112,20 @@ fn convert_shape(path: &Path, element: &str, g: &urdf_rs::Geometry) -> Result<Sh
 }
 
 /// Mass properties of one URDF link in its own frame: (mass, com, inertia about com).
-fn link_mass(path: &Path, link: &urdf_rs::Link) -> Result<(f64, Vector3<f64>, Matrix3<f64>), RobotError> {
+fn link_mass(
+    path: &Path,
+    link: &urdf_rs::Link,
+) -> Result<(f64, Vector3<f64>, Matrix3<f64>), RobotError> {
     let element = format!("link '{}'", link.name);
     let inertial = &link.inertial;
     let m = inertial.mass.value;
     check_finite(path, &element, "inertial mass", &[m])?;
     if m < 0.0 {
-        return Err(RobotError::invalid(path, &element, format!("negative mass {m} kg")));
+        return Err(RobotError::invalid(
+            path,
+            &element,
+            format!("negative mass {m} kg"),
+        ));
     }
     check_pose(path, &element, "inertial", &inertial.origin)?;
     let i = &inertial.inertia;
@@ -127,11 +139,16 @@ fn link_mass(path: &Path, link: &urdf_rs::Link) -> Result<(f64, Vector3<f64>, Ma
         return Err(RobotError::invalid(
             path,
             &element,
-            format!("negative principal inertia (ixx {}, iyy {}, izz {})", i.ixx, i.iyy, i.izz),
+            format!(
+                "negative principal inertia (ixx {}, iyy {}, izz {})",
+                i.ixx, i.iyy, i.izz
+            ),
         ));
     }
     let frame = isometry(&inertial.origin);
-    let local = Matrix3::new(i.ixx, i.ixy, i.ixz, i.ixy, i.iyy, i.iyz, i.ixz, i.iyz, i.izz);
+    let local = Matrix3::new(
+        i.ixx, i.ixy, i.ixz, i.ixy, i.iyy, i.iyz, i.ixz, i.iyz, i.izz,
+    );
     let r = frame.rotation.to_rotation_matrix();
     let inertia = r.matrix() * local * r.matrix().transpose();
     Ok((m, frame.translation.vector, inertia))
@@ -169,16 +186,28 @@ impl MassSum {
 
 fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> {
     if robot.links.is_empty() {
-        return Err(RobotError::invalid(path, format!("robot '{}'", robot.name), "has no links"));
+        return Err(RobotError::invalid(
+            path,
+            format!("robot '{}'", robot.name),
+            "has no links",
+        ));
     }
     // Unique names.
     let mut link_index: HashMap<&str, usize> = HashMap::new();
     for (i, link) in robot.links.iter().enumerate() {
         if link.name.is_empty() {
-            return Err(RobotError::invalid(path, format!("link #{i}"), "has an empty name"));
+            return Err(RobotError::invalid(
+                path,
+                format!("link #{i}"),
+                "has an empty name",
+            ));
         }
         if link_index.insert(link.name.as_str(), i).is_some() {
-            return Err(RobotError::invalid(path, format!("link '{}'", link.name), "is defined twice"));
+            return Err(RobotError::invalid(
+                path,
+                format!("link '{}'", link.name),
+                "is defined twice",
+            ));
         }
     }
     let mut joint_names: HashMap<&str, ()> = HashMap::new();
@@ -188,19 +217,35 @@ fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> 
     for (ji, joint) in robot.joints.iter().enumerate() {
         let element = format!("joint '{}'", joint.name);
         if joint.name.is_empty() {
-            return Err(RobotError::invalid(path, format!("joint #{ji}"), "has an empty name"));
+            return Err(RobotError::invalid(
+                path,
+                format!("joint #{ji}"),
+                "has an empty name",
+            ));
         }
         if joint_names.insert(joint.name.as_str(), ()).is_some() {
             return Err(RobotError::invalid(path, &element, "is defined twice"));
         }
         let parent = *link_index.get(joint.parent.link.as_str()).ok_or_else(|| {
-            RobotError::invalid(path, &element, format!("parent link '{}' does not exist", joint.parent.link))
+            RobotError::invalid(
+                path,
+                &element,
+                format!("parent link '{}' does not exist", joint.parent.link),
+            )
         })?;
         let child = *link_index.get(joint.child.link.as_str()).ok_or_else(|| {
-            RobotError::invalid(path, &element, format!("child link '{}' does not exist", joint.child.link))
+            RobotError::invalid(
+                path,
+                &element,
+                format!("child link '{}' does not exist", joint.child.link),
+            )
         })?;
         if parent == child {
-            return Err(RobotError::invalid(path, &element, "joins a link to itself (a cycle)"));
+            return Err(RobotError::invalid(
+                path,
+                &element,
+                "joins a link to itself (a cycle)",
+            ));
         }
         if let Some(other) = parent_joint_of[child] {
             return Err(RobotError::invalid(
@@ -222,7 +267,10 @@ fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> 
             return Err(RobotError::invalid(
                 path,
                 &element,
-                format!("limit effort/velocity must be non-negative numbers, got {} / {}", l.effort, l.velocity),
+                format!(
+                    "limit effort/velocity must be non-negative numbers, got {} / {}",
+                    l.effort, l.velocity
+                ),
             ));
         }
         match joint.joint_type {
@@ -240,18 +288,26 @@ fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> 
                 return Err(RobotError::invalid(
                     path,
                     &element,
-                    format!("joint type {other:?} is not supported (use revolute, continuous, prismatic or fixed)"),
+                    format!(
+                        "joint type {other:?} is not supported (use revolute, continuous, prismatic or fixed)"
+                    ),
                 ));
             }
         }
         if joint.joint_type != urdf_rs::JointType::Fixed {
             let a = Vector3::from(joint.axis.xyz.0);
             if a.norm() < 1e-9 {
-                return Err(RobotError::invalid(path, &element, "axis is the zero vector"));
+                return Err(RobotError::invalid(
+                    path,
+                    &element,
+                    "axis is the zero vector",
+                ));
             }
         }
     }
-    let roots: Vec<usize> = (0..robot.links.len()).filter(|&i| parent_joint_of[i].is_none()).collect();
+    let roots: Vec<usize> = (0..robot.links.len())
+        .filter(|&i| parent_joint_of[i].is_none())
+        .collect();
     let root = match roots.as_slice() {
         [r] => *r,
         [] => {
@@ -266,7 +322,10 @@ fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> 
             return Err(RobotError::invalid(
                 path,
                 format!("robot '{}'", robot.name),
-                format!("has {} root links {names:?}: every link but one must be the child of a joint", many.len()),
+                format!(
+                    "has {} root links {names:?}: every link but one must be the child of a joint",
+                    many.len()
+                ),
             ));
         }
     };
@@ -316,11 +375,12 @@ fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> 
                 // A revolute joint whose <limit> gives no lower/upper (both 0) is taken as
                 // unlimited, as MuJoCo does (ANYmal C's URDF is written this way).
                 let no_range = joint.limit.lower == 0.0 && joint.limit.upper == 0.0;
-                let (lower, upper) = if kind == JointKind::Continuous || (kind == JointKind::Revolute && no_range) {
-                    (f64::NEG_INFINITY, f64::INFINITY)
-                } else {
-                    (joint.limit.lower, joint.limit.upper)
-                };
+                let (lower, upper) =
+                    if kind == JointKind::Continuous || (kind == JointKind::Revolute && no_range) {
+                        (f64::NEG_INFINITY, f64::INFINITY)
+                    } else {
+                        (joint.limit.lower, joint.limit.upper)
+                    };
                 let positive_or_inf = |v: f64| if v > 0.0 { v } else { f64::INFINITY };
                 let spec = JointSpec {
                     name: joint.name.clone(),

@@ -53,13 +53,19 @@ fn good_urdf_merges_fixed_joints_and_keeps_mass() {
 #[test]
 fn malformed_xml_names_the_file() {
     let msg = error_of("<robot name=\"x\"><link name=\"a\"></robot");
-    assert!(msg.contains("robot_under_test.urdf") && msg.contains("malformed URDF"), "{msg}");
+    assert!(
+        msg.contains("robot_under_test.urdf") && msg.contains("malformed URDF"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn missing_link_names_the_joint_and_the_link() {
     let msg = error_of(&GOOD.replace("<child link=\"tip\"/>", "<child link=\"nowhere\"/>"));
-    assert!(msg.contains("joint 'tip_fixed'") && msg.contains("'nowhere' does not exist"), "{msg}");
+    assert!(
+        msg.contains("joint 'tip_fixed'") && msg.contains("'nowhere' does not exist"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -69,7 +75,10 @@ fn joint_cycle_is_refused() {
         r#"<joint name="back" type="fixed"><parent link="tip"/><child link="base"/></joint></robot>"#,
     );
     let msg = error_of(&cyclic);
-    assert!(msg.contains("cycle") && msg.contains("robot_under_test.urdf"), "{msg}");
+    assert!(
+        msg.contains("cycle") && msg.contains("robot_under_test.urdf"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -79,33 +88,51 @@ fn second_parent_is_refused() {
         r#"<joint name="again" type="fixed"><parent link="base"/><child link="tip"/></joint></robot>"#,
     );
     let msg = error_of(&two_parents);
-    assert!(msg.contains("joint 'again'") && msg.contains("only one parent"), "{msg}");
+    assert!(
+        msg.contains("joint 'again'") && msg.contains("only one parent"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn negative_mass_names_the_link() {
     let msg = error_of(&GOOD.replace("<mass value=\"0.5\"/>", "<mass value=\"-0.5\"/>"));
-    assert!(msg.contains("link 'arm'") && msg.contains("negative mass"), "{msg}");
+    assert!(
+        msg.contains("link 'arm'") && msg.contains("negative mass"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn unknown_joint_type_is_refused() {
     let msg = error_of(&GOOD.replace("type=\"revolute\"", "type=\"hinge\""));
-    assert!(msg.contains("robot_under_test.urdf") && msg.contains("hinge"), "{msg}");
+    assert!(
+        msg.contains("robot_under_test.urdf") && msg.contains("hinge"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn unsupported_joint_type_names_the_joint() {
     let msg = error_of(&GOOD.replace("type=\"revolute\"", "type=\"planar\""));
-    assert!(msg.contains("joint 'shoulder'") && msg.contains("not supported"), "{msg}");
+    assert!(
+        msg.contains("joint 'shoulder'") && msg.contains("not supported"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn nan_numbers_name_the_element() {
     let msg = error_of(&GOOD.replace("<origin xyz=\"0.1 0 0\"/>", "<origin xyz=\"NaN 0 0\"/>"));
-    assert!(msg.contains("joint 'shoulder'") && msg.contains("finite"), "{msg}");
+    assert!(
+        msg.contains("joint 'shoulder'") && msg.contains("finite"),
+        "{msg}"
+    );
     let msg = error_of(&GOOD.replace("<sphere radius=\"0.02\"/>", "<sphere radius=\"nan\"/>"));
-    assert!(msg.contains("link 'tip'") && msg.contains("radius"), "{msg}");
+    assert!(
+        msg.contains("link 'tip'") && msg.contains("radius"),
+        "{msg}"
+    );
     let msg = error_of(&GOOD.replace("lower=\"-1\"", "lower=\"inf\""));
     assert!(msg.contains("joint 'shoulder'"), "{msg}");
 }
@@ -113,13 +140,19 @@ fn nan_numbers_name_the_element() {
 #[test]
 fn inverted_limits_name_the_joint() {
     let msg = error_of(&GOOD.replace("lower=\"-1\" upper=\"1\"", "lower=\"1\" upper=\"-1\""));
-    assert!(msg.contains("joint 'shoulder'") && msg.contains("above upper"), "{msg}");
+    assert!(
+        msg.contains("joint 'shoulder'") && msg.contains("above upper"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn absent_file_names_the_path() {
     let err = read_urdf_file(Path::new("/nonexistent/dir/robot.urdf")).expect_err("no such file");
-    assert!(err.to_string().contains("/nonexistent/dir/robot.urdf"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/dir/robot.urdf"),
+        "{err}"
+    );
 }
 
 #[test]

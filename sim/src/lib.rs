@@ -20,11 +20,11 @@ mod terrain;
 
 pub use error::SimError;
 pub use physics::PhysicsConfig;
+/// The quaternion type of the simulator's API.
+pub use rapier3d::glamx::Quat;
+/// The 3-vector type of the simulator's API (glam, as used by Rapier).
+pub use rapier3d::prelude::Vec3;
 pub use robot_world::{BaseState, RobotWorld};
 pub use snapshot::WorldSnapshot;
 pub use stand_check::{StandSummary, run_stand};
 pub use terrain::{Terrain, TerrainKind};
-/// The 3-vector type of the simulator's API (glam, as used by Rapier).
-pub use rapier3d::prelude::Vec3;
-/// The quaternion type of the simulator's API.
-pub use rapier3d::glamx::Quat;

@@ -89,7 +89,11 @@ fn to_vec3(v: &nalgebra::Vector3<f64>) -> Vec3 {
 impl RobotWorld {
     /// Builds the world: ground from `terrain`, every body and joint of `spec` at its default
     /// pose with the base at its nominal height.
-    pub fn new(spec: Arc<RobotSpec>, terrain: &Terrain, config: PhysicsConfig) -> Result<Self, SimError> {
+    pub fn new(
+        spec: Arc<RobotSpec>,
+        terrain: &Terrain,
+        config: PhysicsConfig,
+    ) -> Result<Self, SimError> {
         config.validate()?;
         let mut world = PhysicsWorld::new();
         world.gravity = Vec3::new(0.0, 0.0, -9.81);
@@ -101,7 +105,11 @@ impl RobotWorld {
             terrain
                 .collider()
                 .friction(config.friction)
-                .collision_groups(InteractionGroups::new(GROUND_GROUP, ROBOT_GROUP, InteractionTestMode::And)),
+                .collision_groups(InteractionGroups::new(
+                    GROUND_GROUP,
+                    ROBOT_GROUP,
+                    InteractionTestMode::And,
+                )),
         );
         let mut bodies = Vec::with_capacity(spec.bodies.len());
         let mut body_colliders = Vec::with_capacity(spec.bodies.len());
@@ -110,7 +118,9 @@ impl RobotWorld {
             let mprops = MassProperties::with_inertia_matrix(
                 to_vec3(&body.com_b),
                 body.mass as f32,
-                Mat3::from_cols_array(&std::array::from_fn(|k| body.inertia_b[(k % 3, k / 3)] as f32)),
+                Mat3::from_cols_array(&std::array::from_fn(|k| {
+                    body.inertia_b[(k % 3, k / 3)] as f32
+                })),
             );
             let rb = RigidBodyBuilder::dynamic()
                 .additional_mass_properties(mprops)
@@ -139,14 +149,23 @@ impl RobotWorld {
                 };
                 let mut pose = to_pose(&c.origin_b);
                 if matches!(c.shape, Shape::Cylinder { .. }) {
-                    pose = pose * Pose::from_rotation(Quat::from_rotation_x(std::f32::consts::FRAC_PI_2));
+                    pose = pose
+                        * Pose::from_rotation(Quat::from_rotation_x(std::f32::consts::FRAC_PI_2));
                 }
                 let collider = ColliderBuilder::new(shape)
                     .position(pose)
                     .density(0.0)
                     .friction(config.friction)
-                    .collision_groups(InteractionGroups::new(ROBOT_GROUP, GROUND_GROUP, InteractionTestMode::And));
-                colliders.push(world.colliders.insert_with_parent(collider, handle, &mut world.bodies));
+                    .collision_groups(InteractionGroups::new(
+                        ROBOT_GROUP,
+                        GROUND_GROUP,
+                        InteractionTestMode::And,
+                    ));
+                colliders.push(world.colliders.insert_with_parent(
+                    collider,
+                    handle,
+                    &mut world.bodies,
+                ));
             }
             bodies.push(handle);
             body_colliders.push(colliders);
@@ -163,18 +182,33 @@ impl RobotWorld {
             } else {
                 (JointAxesMask::LOCKED_REVOLUTE_AXES, JointAxis::AngX)
             };
-            let effort = if j.effort_limit.is_finite() { j.effort_limit as f32 } else { f32::MAX };
+            let effort = if j.effort_limit.is_finite() {
+                j.effort_limit as f32
+            } else {
+                f32::MAX
+            };
             let mut builder = GenericJointBuilder::new(locked)
                 .local_frame1(frame1)
                 .local_frame2(frame2)
                 .contacts_enabled(false)
                 .motor_model(axis_id, MotorModel::ForceBased)
-                .set_motor(axis_id, j.default_position as f32, 0.0, j.stiffness as f32, j.damping as f32)
+                .set_motor(
+                    axis_id,
+                    j.default_position as f32,
+                    0.0,
+                    j.stiffness as f32,
+                    j.damping as f32,
+                )
                 .motor_max_force(axis_id, effort);
             if j.kind != JointKind::Continuous {
                 builder = builder.limits(axis_id, [j.lower as f32, j.upper as f32]);
             }
-            let handle = world.impulse_joints.insert(bodies[j.parent], bodies[j.child], builder.build(), true);
+            let handle = world.impulse_joints.insert(
+                bodies[j.parent],
+                bodies[j.child],
+                builder.build(),
+                true,
+            );
             joints.push(JointRuntime {
                 handle,
                 parent: bodies[j.parent],
@@ -190,7 +224,11 @@ impl RobotWorld {
                 upper: j.upper as f32,
             });
         }
-        let default_pos: Vec<f32> = spec.joints.iter().map(|j| j.default_position as f32).collect();
+        let default_pos: Vec<f32> = spec
+            .joints
+            .iter()
+            .map(|j| j.default_position as f32)
+            .collect();
         let mut rw = Self {
             spec,
             config,
@@ -231,11 +269,20 @@ impl RobotWorld {
 
     /// Places the robot: base pose, joint positions `q` (joint order); all velocities zero,
     /// external forces cleared, PD targets set to `q`.
-    pub fn reset_pose(&mut self, base_pos_w: Vec3, base_rot_w: Quat, q: &[f32]) -> Result<(), SimError> {
+    pub fn reset_pose(
+        &mut self,
+        base_pos_w: Vec3,
+        base_rot_w: Quat,
+        q: &[f32],
+    ) -> Result<(), SimError> {
         self.check_len("joint positions", q.len())?;
         let q64: Vec<f64> = q.iter().map(|&v| v as f64).collect();
         let base = Isometry3::from_parts(
-            nalgebra::Translation3::new(base_pos_w.x as f64, base_pos_w.y as f64, base_pos_w.z as f64),
+            nalgebra::Translation3::new(
+                base_pos_w.x as f64,
+                base_pos_w.y as f64,
+                base_pos_w.z as f64,
+            ),
             nalgebra::UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(
                 base_rot_w.w as f64,
                 base_rot_w.x as f64,
@@ -277,7 +324,11 @@ impl RobotWorld {
     pub fn set_joint_targets(&mut self, targets: &[f32]) -> Result<(), SimError> {
         self.check_len("joint targets", targets.len())?;
         for (k, (j, &t)) in self.joints.iter().zip(targets).enumerate() {
-            let t = if t.is_finite() { t.clamp(j.lower, j.upper) } else { self.default_pos[k] };
+            let t = if t.is_finite() {
+                t.clamp(j.lower, j.upper)
+            } else {
+                self.default_pos[k]
+            };
             self.targets[k] = t;
             if let Some(joint) = self.world.impulse_joints.get_mut(j.handle, false) {
                 joint.data.set_motor(j.axis, t, 0.0, j.stiffness, j.damping);
@@ -309,7 +360,11 @@ impl RobotWorld {
                 (f2.translation - f1.translation).dot(f1.rotation * Vec3::X)
             } else {
                 let rel = f1.rotation.inverse() * f2.rotation;
-                let (x, w) = if rel.w < 0.0 { (-rel.x, -rel.w) } else { (rel.x, rel.w) };
+                let (x, w) = if rel.w < 0.0 {
+                    (-rel.x, -rel.w)
+                } else {
+                    (rel.x, rel.w)
+                };
                 2.0 * x.atan2(w)
             };
         }
@@ -350,7 +405,8 @@ impl RobotWorld {
                 let a = (self.world.bodies[j.parent].position() * j.frame1).translation;
                 let b = (self.world.bodies[j.child].position() * j.frame2).translation;
                 if j.prismatic {
-                    let axis = (self.world.bodies[j.parent].position() * j.frame1).rotation * Vec3::X;
+                    let axis =
+                        (self.world.bodies[j.parent].position() * j.frame1).rotation * Vec3::X;
                     let d = b - a;
                     (d - axis * d.dot(axis)).length()
                 } else {
@@ -400,7 +456,12 @@ impl RobotWorld {
     /// Adds an external force (N, world frame, through the body's centre of mass) and torque
     /// (N·m, world frame) on body `index`. It acts on every following step until
     /// [`Self::clear_external_wrenches`]. The H-infinity disturber drives the robot through this.
-    pub fn apply_external_wrench(&mut self, index: usize, force_w: Vec3, torque_w: Vec3) -> Result<(), SimError> {
+    pub fn apply_external_wrench(
+        &mut self,
+        index: usize,
+        force_w: Vec3,
+        torque_w: Vec3,
+    ) -> Result<(), SimError> {
         let h = self.body_handle(index)?;
         let rb = &mut self.world.bodies[h];
         rb.add_force(force_w, true);
@@ -409,7 +470,12 @@ impl RobotWorld {
     }
 
     /// Adds an external force (N, world frame) at a world point on body `index`.
-    pub fn apply_external_force_at_point(&mut self, index: usize, force_w: Vec3, point_w: Vec3) -> Result<(), SimError> {
+    pub fn apply_external_force_at_point(
+        &mut self,
+        index: usize,
+        force_w: Vec3,
+        point_w: Vec3,
+    ) -> Result<(), SimError> {
         let h = self.body_handle(index)?;
         self.world.bodies[h].add_force_at_point(force_w, point_w, true);
         Ok(())

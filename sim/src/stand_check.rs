@@ -51,7 +51,11 @@ pub fn run_stand(
     let nominal = robots::nominal_base_height(&spec).unwrap_or(0.0) as f32;
     let mut world = RobotWorld::new(spec.clone(), &Terrain::flat(), physics)?;
     let q0 = world.default_positions().to_vec();
-    world.reset_pose(Vec3::new(0.0, 0.0, nominal + drop_height), Quat::IDENTITY, &q0)?;
+    world.reset_pose(
+        Vec3::new(0.0, 0.0, nominal + drop_height),
+        Quat::IDENTITY,
+        &q0,
+    )?;
     let steps = (seconds / physics.control_dt).round() as usize;
     let settle = (1.0 / physics.control_dt).round() as usize;
     let mut sum_h = 0.0f64;
@@ -91,7 +95,11 @@ pub fn run_stand(
                 .feet
                 .iter()
                 .map(|f| {
-                    let off = Vec3::new(f.offset_b.x as f32, f.offset_b.y as f32, f.offset_b.z as f32);
+                    let off = Vec3::new(
+                        f.offset_b.x as f32,
+                        f.offset_b.y as f32,
+                        f.offset_b.z as f32,
+                    );
                     world.point_w(f.body, off).unwrap_or(Vec3::ZERO)
                 })
                 .collect();
@@ -107,7 +115,11 @@ pub fn run_stand(
     Ok(StandSummary {
         robot: spec.name.clone(),
         seconds,
-        base_height_mean: if count > 0 { (sum_h / count as f64) as f32 } else { f32::NAN },
+        base_height_mean: if count > 0 {
+            (sum_h / count as f64) as f32
+        } else {
+            f32::NAN
+        },
         base_height_min: min_h,
         base_height_nominal: nominal,
         max_tilt_deg: max_tilt,

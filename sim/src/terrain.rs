@@ -50,7 +50,11 @@ impl Terrain {
     pub fn new(kind: TerrainKind, seed: u64) -> Self {
         match kind {
             TerrainKind::Flat => Self::flat(),
-            TerrainKind::Rough { amplitude, cell, size } => {
+            TerrainKind::Rough {
+                amplitude,
+                cell,
+                size,
+            } => {
                 let n = ((size / cell).round() as usize).max(2) + 1;
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 let heights = (0..n * n)

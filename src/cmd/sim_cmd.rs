@@ -74,7 +74,10 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
         );
         println!("NaN              {}", if s.nan { "YES" } else { "none" });
         if s.skipped_meshes > 0 {
-            println!("skipped meshes   {} (mesh collisions are not simulated)", s.skipped_meshes);
+            println!(
+                "skipped meshes   {} (mesh collisions are not simulated)",
+                s.skipped_meshes
+            );
         }
     }
     Ok(())

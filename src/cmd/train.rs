@@ -63,7 +63,9 @@ pub struct EvalArgs {
 }
 
 fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {
-    VecEnv::new(num_envs, |i| CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64))
+    VecEnv::new(num_envs, |i| {
+        CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64)
+    })
 }
 
 fn check_task(task: &str) -> anyhow::Result<()> {
@@ -87,10 +89,11 @@ struct TrainSummary {
 /// Runs `embody train`.
 pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     check_task(&args.task)?;
-    let config_path = args
-        .config
-        .clone()
-        .unwrap_or_else(|| robots::assets_dir().join("configs").join(format!("{}.toml", args.task)));
+    let config_path = args.config.clone().unwrap_or_else(|| {
+        robots::assets_dir()
+            .join("configs")
+            .join(format!("{}.toml", args.task))
+    });
     let mut config = TrainConfig::load(&config_path, &args.overrides)?;
     if let Some(seed) = args.seed {
         config.seed = seed;
@@ -108,7 +111,14 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
     let device = policies::device::device_from_name(args.device.as_deref())?;
     let venv = cartpole_venv(config.runner.num_envs, config.seed);
-    let mut runner = OnPolicyRunner::new(venv, config.runner.clone(), config.ppo.clone(), &config.policy, &device, config.seed)?;
+    let mut runner = OnPolicyRunner::new(
+        venv,
+        config.runner.clone(),
+        config.ppo.clone(),
+        &config.policy,
+        &device,
+        config.seed,
+    )?;
     if args.resume {
         let dir = checkpoint::checkpoint_dir(&run_dir);
         let ckpt = checkpoint::load(&dir, runner.ppo.device())
@@ -118,7 +128,12 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     train_loop(&mut runner, &config, &run_dir, args.json)
 }
 
-fn train_loop<E: Env>(runner: &mut OnPolicyRunner<E>, config: &TrainConfig, run_dir: &Path, json: bool) -> anyhow::Result<()> {
+fn train_loop<E: Env>(
+    runner: &mut OnPolicyRunner<E>,
+    config: &TrainConfig,
+    run_dir: &Path,
+    json: bool,
+) -> anyhow::Result<()> {
     std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
     let csv_path = run_dir.join("metrics.csv");
     let new_csv = !csv_path.exists() || runner.iteration() == 0;
@@ -129,10 +144,17 @@ fn train_loop<E: Env>(runner: &mut OnPolicyRunner<E>, config: &TrainConfig, run_
         .truncate(new_csv)
         .open(&csv_path)?;
     if new_csv {
-        writeln!(csv, "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate")?;
+        writeln!(
+            csv,
+            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate"
+        )?;
     }
     let total = config.runner.max_iterations;
-    let bar = if json { ProgressBar::hidden() } else { ProgressBar::new(total as u64) };
+    let bar = if json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total as u64)
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} it  {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -146,8 +168,19 @@ fn train_loop<E: Env>(runner: &mut OnPolicyRunner<E>, config: &TrainConfig, run_
         writeln!(
             csv,
             "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            s.iteration, s.total_steps, s.mean_return, s.mean_episode_length, s.steps_per_s, s.collect_s, s.learn_s,
-            u.policy_loss, u.value_loss, u.entropy, u.kl, u.grad_norm, u.learning_rate
+            s.iteration,
+            s.total_steps,
+            s.mean_return,
+            s.mean_episode_length,
+            s.steps_per_s,
+            s.collect_s,
+            s.learn_s,
+            u.policy_loss,
+            u.value_loss,
+            u.entropy,
+            u.kl,
+            u.grad_norm,
+            u.learning_rate
         )?;
         bar.set_message(format!(
             "{:.0} steps/s  return {:.1}  length {:.0}",
@@ -156,7 +189,12 @@ fn train_loop<E: Env>(runner: &mut OnPolicyRunner<E>, config: &TrainConfig, run_
         bar.inc(1);
         let done = runner.iteration();
         if done % config.runner.save_interval.max(1) == 0 || done == total {
-            checkpoint::save(&checkpoint::checkpoint_dir(run_dir), &runner.ppo.model, &runner.runner_state(), config)?;
+            checkpoint::save(
+                &checkpoint::checkpoint_dir(run_dir),
+                &runner.ppo.model,
+                &runner.runner_state(),
+                config,
+            )?;
         }
         last = Some(s);
     }
@@ -176,7 +214,12 @@ fn train_loop<E: Env>(runner: &mut OnPolicyRunner<E>, config: &TrainConfig, run_
     } else {
         println!(
             "trained {} for {} iterations ({} steps) in {:.1} s: mean return {:.1}; run folder {}",
-            summary.task, summary.iterations, summary.total_steps, summary.wall_s, summary.mean_return, run_dir.display()
+            summary.task,
+            summary.iterations,
+            summary.total_steps,
+            summary.wall_s,
+            summary.mean_return,
+            run_dir.display()
         );
     }
     Ok(())
@@ -196,13 +239,28 @@ struct EvalSummary {
 pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
     check_task(&args.task)?;
     let dir = checkpoint::resolve(&args.checkpoint)?;
-    let Checkpoint { config, state, model } = checkpoint::load(&dir, &burn_cpu())?;
+    let Checkpoint {
+        config,
+        state,
+        model,
+    } = checkpoint::load(&dir, &burn_cpu())?;
     if config.task != args.task {
-        bail!("{} was trained on '{}', not '{}'", dir.display(), config.task, args.task);
+        bail!(
+            "{} was trained on '{}', not '{}'",
+            dir.display(),
+            config.task,
+            args.task
+        );
     }
     let cp = CartPoleConfig::default();
     let mut venv = cartpole_venv(config.runner.num_envs.min(args.episodes.max(1)), args.seed);
-    let stats = evaluate(&model, state.obs_norm.as_ref(), &mut venv, args.episodes, 100 * cp.max_steps as usize)?;
+    let stats = evaluate(
+        &model,
+        state.obs_norm.as_ref(),
+        &mut venv,
+        args.episodes,
+        100 * cp.max_steps as usize,
+    )?;
     let summary = EvalSummary {
         task: args.task.clone(),
         checkpoint: dir,
@@ -215,7 +273,11 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
     } else {
         println!(
             "{}: {} episodes, mean return {:.1} / {:.0}, mean length {:.1}",
-            summary.task, stats.episodes, stats.mean_return, summary.max_return, stats.mean_episode_length
+            summary.task,
+            stats.episodes,
+            stats.mean_return,
+            summary.max_return,
+            stats.mean_episode_length
         );
     }
     Ok(())

@@ -2,18 +2,26 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sim::Terrain;
 use sim::env::VecEnv;
 use sim::tasks::stand::{StandConfig, StandEnv};
-use sim::Terrain;
 use std::sync::Arc;
 
 fn rollout(seed: u64, threads: usize) -> Vec<u32> {
     let spec = Arc::new(robots::load_builtin_or_path("quadruped").expect("loads"));
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
     pool.install(|| {
         let terrain = Terrain::flat();
         let mut venv = VecEnv::try_new(64, |i| {
-            StandEnv::new(spec.clone(), &terrain, StandConfig::default(), seed ^ i as u64)
+            StandEnv::new(
+                spec.clone(),
+                &terrain,
+                StandConfig::default(),
+                seed ^ i as u64,
+            )
         })
         .expect("envs build");
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

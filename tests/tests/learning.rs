@@ -8,7 +8,9 @@ use sim::env::VecEnv;
 use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
 
 fn venv(n: usize, seed: u64) -> VecEnv<CartPoleEnv> {
-    VecEnv::new(n, |i| CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64))
+    VecEnv::new(n, |i| {
+        CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64)
+    })
 }
 
 #[test]
@@ -32,8 +34,13 @@ fn ppo_solves_cartpole_balance_with_the_default_config() {
     // Held-out test set: seeds the training envs never used.
     let model = runner.ppo.model.valid();
     let mut test = venv(20, 1_000_003);
-    let stats = evaluate(&model, runner.obs_norm.as_ref(), &mut test, 40, 20_000).expect("eval runs");
+    let stats =
+        evaluate(&model, runner.obs_norm.as_ref(), &mut test, 40, 20_000).expect("eval runs");
     assert_eq!(stats.episodes, 40);
     let max = CartPoleConfig::default().max_steps as f32;
-    assert!(stats.mean_return >= 0.95 * max, "mean return {} < 95% of {max}", stats.mean_return);
+    assert!(
+        stats.mean_return >= 0.95 * max,
+        "mean return {} < 95% of {max}",
+        stats.mean_return
+    );
 }

@@ -10,7 +10,12 @@ fn trace(world: &mut RobotWorld, actions: &[Vec<f32>]) -> Vec<u32> {
     let mut q = vec![0.0; n];
     let mut out = Vec::new();
     for a in actions {
-        let targets: Vec<f32> = world.default_positions().iter().zip(a).map(|(d, a)| d + 0.25 * a).collect();
+        let targets: Vec<f32> = world
+            .default_positions()
+            .iter()
+            .zip(a)
+            .map(|(d, a)| d + 0.25 * a)
+            .collect();
         world.set_joint_targets(&targets).expect("targets");
         world.step();
         world.joint_positions(&mut q);
@@ -27,7 +32,9 @@ fn check(terrain: Terrain) {
     let mut world = RobotWorld::new(spec, &terrain, PhysicsConfig::default()).expect("world");
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let mut actions = |k: usize| -> Vec<Vec<f32>> {
-        (0..k).map(|_| (0..12).map(|_| rng.random_range(-1.0..1.0)).collect()).collect()
+        (0..k)
+            .map(|_| (0..12).map(|_| rng.random_range(-1.0..1.0)).collect())
+            .collect()
     };
     let warmup = actions(50);
     trace(&mut world, &warmup);
@@ -52,5 +59,12 @@ fn restore_continues_bit_exactly_on_flat_ground() {
 
 #[test]
 fn restore_continues_bit_exactly_on_rough_ground() {
-    check(Terrain::new(TerrainKind::Rough { amplitude: 0.03, cell: 0.1, size: 8.0 }, 11));
+    check(Terrain::new(
+        TerrainKind::Rough {
+            amplitude: 0.03,
+            cell: 0.1,
+            size: 8.0,
+        },
+        11,
+    ));
 }

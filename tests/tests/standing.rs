@@ -13,15 +13,29 @@ fn stand(robot: &str) -> StandSummary {
 fn assert_stands(s: &StandSummary) {
     let rel = (s.base_height_mean - s.base_height_nominal).abs() / s.base_height_nominal;
     assert!(!s.nan, "{}: NaN in the state", s.robot);
-    assert!(rel <= 0.10, "{}: mean base height {} is {:.1}% off nominal {}", s.robot, s.base_height_mean, rel * 100.0, s.base_height_nominal);
-    assert!(s.max_tilt_deg < 10.0, "{}: tilted {} degrees", s.robot, s.max_tilt_deg);
+    assert!(
+        rel <= 0.10,
+        "{}: mean base height {} is {:.1}% off nominal {}",
+        s.robot,
+        s.base_height_mean,
+        rel * 100.0,
+        s.base_height_nominal
+    );
+    assert!(
+        s.max_tilt_deg < 10.0,
+        "{}: tilted {} degrees",
+        s.robot,
+        s.max_tilt_deg
+    );
 }
 
 #[test]
 fn own_quadruped_stands_for_ten_seconds() {
     let s = stand("quadruped");
     assert_stands(&s);
-    let mass = robots::load_builtin_or_path("quadruped").expect("loads").total_mass();
+    let mass = robots::load_builtin_or_path("quadruped")
+        .expect("loads")
+        .total_mass();
     assert!((11.0..=13.0).contains(&mass), "about 12 kg, got {mass}");
 }
 
@@ -45,13 +59,26 @@ fn a1_with_legged_gym_gains_sags_like_mujoco() {
         .current_dir(&root)
         .output()
         .expect("python runs (set EMBODY_PYTHON to an interpreter with `mujoco`)");
-    assert!(out.status.success(), "MuJoCo peer failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "MuJoCo peer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mj: serde_json::Value = serde_json::from_slice(&out.stdout).expect("peer prints JSON");
     let mj_height = mj["base_height_mean"].as_f64().expect("base_height_mean") as f32;
     let mj_rel = (mj_height - s.base_height_nominal) / s.base_height_nominal;
     let rapier_rel = (s.base_height_mean - s.base_height_nominal) / s.base_height_nominal;
     // MuJoCo, the reference, also settles more than 10% low with these gains...
-    assert!(mj_rel < -0.10, "MuJoCo A1 settles at {:.1}%", mj_rel * 100.0);
+    assert!(
+        mj_rel < -0.10,
+        "MuJoCo A1 settles at {:.1}%",
+        mj_rel * 100.0
+    );
     // ...and Rapier settles within 3% of nominal of where MuJoCo does.
-    assert!((rapier_rel - mj_rel).abs() < 0.03, "Rapier {:.1}% vs MuJoCo {:.1}%", rapier_rel * 100.0, mj_rel * 100.0);
+    assert!(
+        (rapier_rel - mj_rel).abs() < 0.03,
+        "Rapier {:.1}% vs MuJoCo {:.1}%",
+        rapier_rel * 100.0,
+        mj_rel * 100.0
+    );
 }

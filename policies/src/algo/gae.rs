@@ -25,7 +25,11 @@ pub fn compute_gae(
     for t in (0..steps).rev() {
         for e in 0..envs {
             let i = t * envs + e;
-            let next_value = if t + 1 < steps { values[i + envs] } else { last_values[e] };
+            let next_value = if t + 1 < steps {
+                values[i + envs]
+            } else {
+                last_values[e]
+            };
             let not_done = 1.0 - dones[i];
             let delta = rewards[i] + gamma * not_done * next_value - values[i];
             next_adv[e] = delta + gamma * lambda * not_done * next_adv[e];

@@ -62,9 +62,16 @@ mod tests {
         let mut grads = GradientsParams::from_grads(loss.backward(), &layer);
         let norm = clip_global_norm(&layer, &mut grads, 1.0);
         assert!((norm - 26.0f32.sqrt()).abs() < 1e-5, "{norm}");
-        let mut after = SquaredSum { grads: &grads, total: 0.0 };
+        let mut after = SquaredSum {
+            grads: &grads,
+            total: 0.0,
+        };
         layer.visit(&mut after);
-        assert!((after.total.sqrt() - 1.0).abs() < 1e-4, "clipped norm {}", after.total.sqrt());
+        assert!(
+            (after.total.sqrt() - 1.0).abs() < 1e-4,
+            "clipped norm {}",
+            after.total.sqrt()
+        );
         // Each tensor keeps its share: per-tensor clipping would give dW norm 1 and db 1.
         let db = grads
             .get::<1>(layer.bias.as_ref().map(|b| b.id).expect("bias"))

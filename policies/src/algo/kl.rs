@@ -6,9 +6,15 @@ use burn::prelude::*;
 ///
 /// # Shapes
 /// `mu_old, mu_new: [batch, act]`, `std_old, std_new: [batch or 1, act]` -> `[batch]`
-pub fn gaussian_kl(mu_old: Tensor<2>, std_old: Tensor<2>, mu_new: Tensor<2>, std_new: Tensor<2>) -> Tensor<1> {
+pub fn gaussian_kl(
+    mu_old: Tensor<2>,
+    std_old: Tensor<2>,
+    mu_new: Tensor<2>,
+    std_new: Tensor<2>,
+) -> Tensor<1> {
     let var_new = std_new.clone().powf_scalar(2.0);
-    let ratio_term = (std_old.clone().powf_scalar(2.0) + (mu_old - mu_new).powf_scalar(2.0)) / (var_new * 2.0);
+    let ratio_term =
+        (std_old.clone().powf_scalar(2.0) + (mu_old - mu_new).powf_scalar(2.0)) / (var_new * 2.0);
     ((std_new / std_old).log() + ratio_term - 0.5)
         .sum_dim(1)
         .squeeze_dim::<1>(1)
@@ -46,8 +52,10 @@ mod tests {
     fn k3_matches_hand_value_and_is_zero_for_equal_policies() {
         let d = Device::flex();
         // log r = ln 2: (2 - 1) - ln 2
-        let k = kl_k3(Tensor::<1>::from_floats([0.0, -1.0], &d), Tensor::<1>::from_floats([2.0f32.ln(), -1.0], &d))
-            ;
+        let k = kl_k3(
+            Tensor::<1>::from_floats([0.0, -1.0], &d),
+            Tensor::<1>::from_floats([2.0f32.ln(), -1.0], &d),
+        );
         let k = crate::tensor_util::to_vec(k);
         assert!((k[0] - (1.0 - 2.0f32.ln())).abs() < 1e-6);
         assert_eq!(k[1], 0.0);

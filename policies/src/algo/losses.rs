@@ -28,7 +28,12 @@ pub fn gaussian_entropy(log_std: Tensor<2>) -> Tensor<1> {
 ///
 /// # Shapes
 /// `ratio, advantages: [batch]` -> `[1]`
-pub fn clipped_surrogate_loss(ratio: Tensor<1>, advantages: Tensor<1>, clip_low: f32, clip_high: f32) -> Tensor<1> {
+pub fn clipped_surrogate_loss(
+    ratio: Tensor<1>,
+    advantages: Tensor<1>,
+    clip_low: f32,
+    clip_high: f32,
+) -> Tensor<1> {
     let unclipped = -advantages.clone() * ratio.clone();
     let clipped = -advantages * ratio.clamp(1.0 - clip_low, 1.0 + clip_high);
     unclipped.max_pair(clipped).mean()
@@ -39,7 +44,12 @@ pub fn clipped_surrogate_loss(ratio: Tensor<1>, advantages: Tensor<1>, clip_low:
 ///
 /// # Shapes
 /// `values, old_values, returns: [batch]` -> `[1]`
-pub fn value_loss(values: Tensor<1>, old_values: Tensor<1>, returns: Tensor<1>, clip: Option<f32>) -> Tensor<1> {
+pub fn value_loss(
+    values: Tensor<1>,
+    old_values: Tensor<1>,
+    returns: Tensor<1>,
+    clip: Option<f32>,
+) -> Tensor<1> {
     let plain = (values.clone() - returns.clone()).powf_scalar(2.0);
     match clip {
         None => plain.mean(),
@@ -71,7 +81,12 @@ mod tests {
     fn surrogate_matches_hand_values() {
         // r = [0.5, 1.0, 1.5], A = [1, -1, 2], clip 0.2 both sides:
         // -A r = [-0.5, 1.0, -3.0]; -A clamp = [-0.8, 1.0, -2.4]; max = [-0.5, 1.0, -2.4]
-        let loss = scalar(clipped_surrogate_loss(t1(&[0.5, 1.0, 1.5]), t1(&[1.0, -1.0, 2.0]), 0.2, 0.2));
+        let loss = scalar(clipped_surrogate_loss(
+            t1(&[0.5, 1.0, 1.5]),
+            t1(&[1.0, -1.0, 2.0]),
+            0.2,
+            0.2,
+        ));
         assert!((loss - (-1.9 / 3.0)).abs() < 1e-6, "{loss}");
         // Asymmetric: clip_high 0.3 lets r = 1.5 reach 1.3: max(-3, -2.6) = -2.6
         let loss = scalar(clipped_surrogate_loss(t1(&[1.5]), t1(&[2.0]), 0.2, 0.3));

@@ -80,7 +80,10 @@ impl PpoConfig {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(PolicyError::config(format!("ppo.{key}"), format!("must be a positive number, got {v}")))
+                Err(PolicyError::config(
+                    format!("ppo.{key}"),
+                    format!("must be a positive number, got {v}"),
+                ))
             }
         };
         positive("num_steps_per_env", self.num_steps_per_env as f64)?;
@@ -93,12 +96,21 @@ impl PpoConfig {
         positive("max_grad_norm", self.max_grad_norm as f64)?;
         for (key, v) in [("gamma", self.gamma), ("lam", self.lam)] {
             if !(0.0..=1.0).contains(&v) {
-                return Err(PolicyError::config(format!("ppo.{key}"), format!("must be in [0, 1], got {v}")));
+                return Err(PolicyError::config(
+                    format!("ppo.{key}"),
+                    format!("must be in [0, 1], got {v}"),
+                ));
             }
         }
-        for (key, v) in [("value_loss_coef", self.value_loss_coef), ("entropy_coef", self.entropy_coef)] {
+        for (key, v) in [
+            ("value_loss_coef", self.value_loss_coef),
+            ("entropy_coef", self.entropy_coef),
+        ] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(PolicyError::config(format!("ppo.{key}"), format!("must be a non-negative number, got {v}")));
+                return Err(PolicyError::config(
+                    format!("ppo.{key}"),
+                    format!("must be a non-negative number, got {v}"),
+                ));
             }
         }
         Ok(())
@@ -155,7 +167,12 @@ impl Ppo {
 
     /// One PPO update over `storage` (advantages and returns must be computed). `progress` in
     /// [0, 1] drives the linear schedule; `rng` shuffles minibatches.
-    pub fn update(&mut self, storage: &RolloutStorage, progress: f64, rng: &mut ChaCha8Rng) -> UpdateStats {
+    pub fn update(
+        &mut self,
+        storage: &RolloutStorage,
+        progress: f64,
+        rng: &mut ChaCha8Rng,
+    ) -> UpdateStats {
         let n = storage.len();
         let (od, ad) = (storage.obs_dim, storage.act_dim);
         let mut adv = storage.advantages.clone();
@@ -190,23 +207,37 @@ impl Ppo {
                 let mean = self.model.action_mean(obs.clone());
                 let log_std = self.model.log_std_row();
                 // KL(old || new) decides the learning rate of this step (rsl_rl's order).
-                let kl = gaussian_kl(mu_old, std_old_row.clone(), mean.clone().detach(), log_std.clone().detach().exp())
-                    .mean()
-                    .into_scalar::<f32>();
+                let kl = gaussian_kl(
+                    mu_old,
+                    std_old_row.clone(),
+                    mean.clone().detach(),
+                    log_std.clone().detach().exp(),
+                )
+                .mean()
+                .into_scalar::<f32>();
                 let lr = self.schedule.step(kl as f64, progress);
 
                 let logp = gaussian_log_prob(actions, mean, log_std.clone());
                 let ratio = (logp - logp_old).exp();
-                let surrogate = clipped_surrogate_loss(ratio, adv_b, self.config.clip_low, self.config.clip_high);
+                let surrogate = clipped_surrogate_loss(
+                    ratio,
+                    adv_b,
+                    self.config.clip_low,
+                    self.config.clip_high,
+                );
                 let values = self.model.value(obs);
-                let clip = self.config.use_clipped_value_loss.then_some(self.config.clip_low);
+                let clip = self
+                    .config
+                    .use_clipped_value_loss
+                    .then_some(self.config.clip_low);
                 let v_loss = value_loss(values, v_old, returns, clip);
                 let entropy = gaussian_entropy(log_std);
                 let loss = surrogate.clone() + v_loss.clone() * self.config.value_loss_coef
                     - entropy.clone() * self.config.entropy_coef;
 
                 let mut grads = GradientsParams::from_grads(loss.backward(), &self.model);
-                let grad_norm = clip_global_norm(&self.model, &mut grads, self.config.max_grad_norm);
+                let grad_norm =
+                    clip_global_norm(&self.model, &mut grads, self.config.max_grad_norm);
                 // Cloning a module shares its tensors; the step returns the updated one.
                 self.model = self.optim.step(lr, self.model.clone(), grads);
 

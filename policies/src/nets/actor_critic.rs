@@ -41,11 +41,20 @@ pub struct ActorCritic {
 
 impl ActorCritic {
     /// Builds the networks on `device`.
-    pub fn new(obs_dim: usize, act_dim: usize, config: &ActorCriticConfig, device: &Device) -> Self {
+    pub fn new(
+        obs_dim: usize,
+        act_dim: usize,
+        config: &ActorCriticConfig,
+        device: &Device,
+    ) -> Self {
         Self {
             actor: Mlp::new(obs_dim, &config.actor_hidden, act_dim, device),
             critic: Mlp::new(obs_dim, &config.critic_hidden, 1, device),
-            log_std: Param::from_tensor(Tensor::<1>::full([act_dim], config.init_noise_std.ln(), device)),
+            log_std: Param::from_tensor(Tensor::<1>::full(
+                [act_dim],
+                config.init_noise_std.ln(),
+                device,
+            )),
         }
     }
 

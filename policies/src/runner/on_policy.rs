@@ -94,8 +94,15 @@ impl<E: Env> OnPolicyRunner<E> {
         let train_device = device.clone().autodiff();
         train_device.seed(seed);
         let model = ActorCritic::new(venv.obs_dim(), venv.action_dim(), policy, &train_device);
-        let storage = RolloutStorage::new(ppo_config.num_steps_per_env, venv.num_envs(), venv.obs_dim(), venv.action_dim());
-        let obs_norm = config.empirical_normalization.then(|| RunningMeanStd::new(venv.obs_dim()));
+        let storage = RolloutStorage::new(
+            ppo_config.num_steps_per_env,
+            venv.num_envs(),
+            venv.obs_dim(),
+            venv.action_dim(),
+        );
+        let obs_norm = config
+            .empirical_normalization
+            .then(|| RunningMeanStd::new(venv.obs_dim()));
         Ok(Self {
             ppo: Ppo::new(model, ppo_config, train_device)?,
             venv,
@@ -129,12 +136,21 @@ impl<E: Env> OnPolicyRunner<E> {
 
     /// Continues from a checkpoint: its weights (loaded on the training device), iteration count,
     /// learning rate and observation statistics.
-    pub fn resume_from(&mut self, checkpoint: crate::checkpoint::Checkpoint) -> Result<(), PolicyError> {
+    pub fn resume_from(
+        &mut self,
+        checkpoint: crate::checkpoint::Checkpoint,
+    ) -> Result<(), PolicyError> {
         let s = checkpoint.state;
         if s.obs_dim != self.venv.obs_dim() || s.act_dim != self.venv.action_dim() {
             return Err(PolicyError::config(
                 "checkpoint",
-                format!("made for obs {} / act {}, the task has {} / {}", s.obs_dim, s.act_dim, self.venv.obs_dim(), self.venv.action_dim()),
+                format!(
+                    "made for obs {} / act {}, the task has {} / {}",
+                    s.obs_dim,
+                    s.act_dim,
+                    self.venv.obs_dim(),
+                    self.venv.action_dim()
+                ),
             ));
         }
         self.ppo.model = checkpoint.model;
@@ -156,11 +172,18 @@ impl<E: Env> OnPolicyRunner<E> {
     /// Runs one iteration: a rollout of `num_steps_per_env` steps and a PPO update.
     pub fn iterate(&mut self) -> Result<IterationStats, PolicyError> {
         let start = Instant::now();
-        let (n, od, ad) = (self.venv.num_envs(), self.venv.obs_dim(), self.venv.action_dim());
+        let (n, od, ad) = (
+            self.venv.num_envs(),
+            self.venv.obs_dim(),
+            self.venv.action_dim(),
+        );
         let gamma = self.ppo.config.gamma;
         let infer = self.ppo.model.valid();
         let dev = self.ppo.device().clone().without_autodiff();
-        let stds: Vec<f32> = to_vec(infer.log_std.val()).iter().map(|l| l.exp()).collect();
+        let stds: Vec<f32> = to_vec(infer.log_std.val())
+            .iter()
+            .map(|l| l.exp())
+            .collect();
         self.storage.clear();
         self.storage.stds.copy_from_slice(&stds);
         let mut actions = vec![0.0f32; n * ad];
@@ -183,11 +206,18 @@ impl<E: Env> OnPolicyRunner<E> {
                 }
                 log_probs[e] = lp;
             }
-            self.storage.push(&obs, &actions, &means, &values, &log_probs);
+            self.storage
+                .push(&obs, &actions, &means, &values, &log_probs);
             self.venv.step(&actions)?;
             let mut rewards = self.venv.rewards.clone();
             let dones: Vec<f32> = (0..n)
-                .map(|e| if self.venv.terminated[e] || self.venv.truncated[e] { 1.0 } else { 0.0 })
+                .map(|e| {
+                    if self.venv.terminated[e] || self.venv.truncated[e] {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                })
                 .collect();
             // Bootstrap time-outs from the value of the terminal observation.
             let timed_out: Vec<usize> = (0..n).filter(|&e| self.venv.truncated[e]).collect();
@@ -231,7 +261,13 @@ impl<E: Env> OnPolicyRunner<E> {
         let elapsed = start.elapsed().as_secs_f32();
         let steps = (n * self.ppo.config.num_steps_per_env) as u64;
         self.total_steps += steps;
-        let mean = |q: &VecDeque<f32>| if q.is_empty() { 0.0 } else { q.iter().sum::<f32>() / q.len() as f32 };
+        let mean = |q: &VecDeque<f32>| {
+            if q.is_empty() {
+                0.0
+            } else {
+                q.iter().sum::<f32>() / q.len() as f32
+            }
+        };
         let stats = IterationStats {
             iteration: self.iteration,
             total_steps: self.total_steps,

@@ -82,7 +82,14 @@ impl RolloutStorage {
     /// # Shapes
     /// `obs: [envs * obs]`, `actions, means: [envs * act]`, `values, log_probs: [envs]`.
     /// Returns `false` (recording nothing) when the storage is full or a length is wrong.
-    pub fn push(&mut self, obs: &[f32], actions: &[f32], means: &[f32], values: &[f32], log_probs: &[f32]) -> bool {
+    pub fn push(
+        &mut self,
+        obs: &[f32],
+        actions: &[f32],
+        means: &[f32],
+        values: &[f32],
+        log_probs: &[f32],
+    ) -> bool {
         let (e, t) = (self.envs, self.filled);
         if t >= self.steps
             || obs.len() != e * self.obs_dim

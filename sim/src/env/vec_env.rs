@@ -50,8 +50,13 @@ impl<E: Env> VecEnv<E> {
     }
 
     /// Builds `num_envs` environments with a fallible `make(env_id)`; the first error is returned.
-    pub fn try_new(num_envs: usize, make: impl Fn(usize) -> Result<E, SimError>) -> Result<Self, SimError> {
-        Ok(Self::from_envs((0..num_envs).map(make).collect::<Result<_, _>>()?))
+    pub fn try_new(
+        num_envs: usize,
+        make: impl Fn(usize) -> Result<E, SimError>,
+    ) -> Result<Self, SimError> {
+        Ok(Self::from_envs(
+            (0..num_envs).map(make).collect::<Result<_, _>>()?,
+        ))
     }
 
     /// Wraps already-built environments and resets them all.
@@ -133,21 +138,27 @@ impl<E: Env> VecEnv<E> {
             .zip(self.terminal_obs.par_chunks_mut(od))
             .zip(actions.par_chunks(ad))
             .zip(self.rewards.par_iter_mut())
-            .zip(self.terminated.par_iter_mut().zip(self.truncated.par_iter_mut()))
-            .for_each(|(((((env, obs), term_obs), action), reward), (term, trunc))| {
-                let StepOutcome {
-                    reward: r,
-                    terminated,
-                    truncated,
-                } = env.step(action, obs);
-                *reward = r;
-                *term = terminated;
-                *trunc = truncated && !terminated;
-                if terminated || truncated {
-                    term_obs.copy_from_slice(obs);
-                    env.reset(obs);
-                }
-            });
+            .zip(
+                self.terminated
+                    .par_iter_mut()
+                    .zip(self.truncated.par_iter_mut()),
+            )
+            .for_each(
+                |(((((env, obs), term_obs), action), reward), (term, trunc))| {
+                    let StepOutcome {
+                        reward: r,
+                        terminated,
+                        truncated,
+                    } = env.step(action, obs);
+                    *reward = r;
+                    *term = terminated;
+                    *trunc = truncated && !terminated;
+                    if terminated || truncated {
+                        term_obs.copy_from_slice(obs);
+                        env.reset(obs);
+                    }
+                },
+            );
         self.finished.clear();
         for i in 0..n {
             self.running_return[i] += self.rewards[i];

@@ -137,7 +137,11 @@ impl Env for CartPoleEnv {
     }
 
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
-        let a = if action[0].is_finite() { action[0].clamp(-1.0, 1.0) } else { 0.0 };
+        let a = if action[0].is_finite() {
+            action[0].clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
         let cart = &mut self.world.bodies[self.cart];
         cart.reset_forces(true);
         cart.add_force(Vec3::new(a * self.config.force_max, 0.0, 0.0), true);
@@ -145,7 +149,8 @@ impl Env for CartPoleEnv {
         self.steps += 1;
         let s = self.state();
         obs.copy_from_slice(&s);
-        let failed = s[0].abs() > X_LIMIT || s[2].abs() > ANGLE_LIMIT || s.iter().any(|v| !v.is_finite());
+        let failed =
+            s[0].abs() > X_LIMIT || s[2].abs() > ANGLE_LIMIT || s.iter().any(|v| !v.is_finite());
         StepOutcome {
             reward: 1.0,
             terminated: failed,
@@ -167,7 +172,10 @@ mod tests {
         while !env.step(&[0.0], &mut obs).terminated && passive < 200 {
             passive += 1;
         }
-        assert!(passive < 150, "an uncontrolled pole falls, survived {passive}");
+        assert!(
+            passive < 150,
+            "an uncontrolled pole falls, survived {passive}"
+        );
         env.reset(&mut obs);
         let mut controlled = 0;
         loop {
@@ -175,7 +183,10 @@ mod tests {
             let out = env.step(&[a * 5.0], &mut obs);
             controlled += 1;
             if out.terminated || out.truncated {
-                assert!(!out.terminated, "PD controller failed after {controlled} steps");
+                assert!(
+                    !out.terminated,
+                    "PD controller failed after {controlled} steps"
+                );
                 break;
             }
         }

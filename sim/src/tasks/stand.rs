@@ -14,7 +14,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::glamx::Quat;
 use rapier3d::prelude::Vec3;
-use robots::{ObservationScales, ProprioState, RobotSpec, build_proprio_observation, proprio_obs_dim};
+use robots::{
+    ObservationScales, ProprioState, RobotSpec, build_proprio_observation, proprio_obs_dim,
+};
 use std::sync::Arc;
 
 /// Settings of the stand task.
@@ -58,7 +60,12 @@ pub struct StandEnv {
 
 impl StandEnv {
     /// A stand env for `spec` on `terrain`, with RNG seed `seed` (use `seed ^ env_id`).
-    pub fn new(spec: Arc<RobotSpec>, terrain: &Terrain, config: StandConfig, seed: u64) -> Result<Self, SimError> {
+    pub fn new(
+        spec: Arc<RobotSpec>,
+        terrain: &Terrain,
+        config: StandConfig,
+        seed: u64,
+    ) -> Result<Self, SimError> {
         if !(config.episode_s.is_finite() && config.episode_s > 0.0) {
             return Err(SimError::Config {
                 key: "episode_s".into(),
@@ -68,7 +75,9 @@ impl StandEnv {
         let nominal_height = robots::nominal_base_height(&spec).unwrap_or(0.5) as f32;
         let n = spec.num_joints();
         let world = RobotWorld::new(spec, terrain, config.physics)?;
-        let max_steps = (config.episode_s / config.physics.control_dt).round().max(1.0) as u32;
+        let max_steps = (config.episode_s / config.physics.control_dt)
+            .round()
+            .max(1.0) as u32;
         Ok(Self {
             world,
             config,
@@ -112,7 +121,8 @@ impl StandEnv {
             joint_vel: &self.qd,
             last_action: &self.last_action,
         };
-        let ok = build_proprio_observation(&state, self.world.default_positions(), &self.scales, obs);
+        let ok =
+            build_proprio_observation(&state, self.world.default_positions(), &self.scales, obs);
         debug_assert!(ok, "observation buffer has the wrong length");
     }
 }
@@ -132,11 +142,19 @@ impl Env for StandEnv {
             .world
             .default_positions()
             .iter()
-            .map(|&d| if noise > 0.0 { d + self.rng.random_range(-noise..=noise) } else { d })
+            .map(|&d| {
+                if noise > 0.0 {
+                    d + self.rng.random_range(-noise..=noise)
+                } else {
+                    d
+                }
+            })
             .collect();
         let h = self.nominal_height + self.config.drop_height;
         // Lengths always match: q0 comes from the world's own default positions.
-        let _ = self.world.reset_pose(Vec3::new(0.0, 0.0, h), Quat::IDENTITY, &q0);
+        let _ = self
+            .world
+            .reset_pose(Vec3::new(0.0, 0.0, h), Quat::IDENTITY, &q0);
         self.last_action.fill(0.0);
         self.steps = 0;
         self.observe(obs);
@@ -144,7 +162,12 @@ impl Env for StandEnv {
 
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
         let scale = self.world.spec().action_scale as f32;
-        for ((t, d), a) in self.targets.iter_mut().zip(self.world.default_positions()).zip(action) {
+        for ((t, d), a) in self
+            .targets
+            .iter_mut()
+            .zip(self.world.default_positions())
+            .zip(action)
+        {
             *t = d + scale * a;
         }
         let _ = self.world.set_joint_targets(&self.targets);
@@ -162,7 +185,8 @@ impl Env for StandEnv {
             .terminate_contacts
             .iter()
             .any(|&b| self.world.body_touches_ground(b));
-        let terminated = fell || self.world.has_non_finite_state() || obs.iter().any(|v| !v.is_finite());
+        let terminated =
+            fell || self.world.has_non_finite_state() || obs.iter().any(|v| !v.is_finite());
         StepOutcome {
             reward: if reward.is_finite() { reward } else { 0.0 },
             terminated,

@@ -79,12 +79,23 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Median control steps/s of `envs` standing robots (zero actions) on `threads` threads.
-fn measure(robot: &str, envs: usize, threads: usize, steps: usize, repeats: usize, physics: PhysicsConfig) -> anyhow::Result<(f64, usize)> {
+fn measure(
+    robot: &str,
+    envs: usize,
+    threads: usize,
+    steps: usize,
+    repeats: usize,
+    physics: PhysicsConfig,
+) -> anyhow::Result<(f64, usize)> {
     if envs == 0 || steps == 0 || repeats == 0 {
         bail!("--envs, --steps and --repeats must be at least 1");
     }
-    let spec = Arc::new(robots::load_builtin_or_path(robot).with_context(|| format!("loading robot '{robot}'"))?);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let spec = Arc::new(
+        robots::load_builtin_or_path(robot).with_context(|| format!("loading robot '{robot}'"))?,
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
     let threads = pool.current_num_threads();
     let config = StandConfig {
         physics,
@@ -94,7 +105,9 @@ fn measure(robot: &str, envs: usize, threads: usize, steps: usize, repeats: usiz
     };
     let terrain = Terrain::flat();
     let mut venv = pool.install(|| {
-        VecEnv::try_new(envs, |i| StandEnv::new(spec.clone(), &terrain, config, i as u64))
+        VecEnv::try_new(envs, |i| {
+            StandEnv::new(spec.clone(), &terrain, config, i as u64)
+        })
     })?;
     let actions = vec![0.0f32; envs * venv.action_dim()];
     let mut rates = Vec::new();
@@ -114,7 +127,14 @@ fn measure(robot: &str, envs: usize, threads: usize, steps: usize, repeats: usiz
 /// Runs `embody bench physics`.
 pub fn run(args: PhysicsArgs) -> anyhow::Result<()> {
     let physics = args.physics.config();
-    let (rate, threads) = measure(&args.robot, args.envs, args.threads, args.steps, args.repeats, physics)?;
+    let (rate, threads) = measure(
+        &args.robot,
+        args.envs,
+        args.threads,
+        args.steps,
+        args.repeats,
+        physics,
+    )?;
     let result = PhysicsResult {
         robot: args.robot.clone(),
         envs: args.envs,
@@ -131,7 +151,12 @@ pub fn run(args: PhysicsArgs) -> anyhow::Result<()> {
     } else {
         println!(
             "{}: {} envs on {} threads: {:.0} control steps/s ({:.0} Rapier steps/s, {} substeps each)",
-            result.robot, result.envs, result.threads, result.control_steps_per_s, result.physics_steps_per_s, result.solver_substeps
+            result.robot,
+            result.envs,
+            result.threads,
+            result.control_steps_per_s,
+            result.physics_steps_per_s,
+            result.solver_substeps
         );
     }
     Ok(())
@@ -187,8 +212,18 @@ pub fn run_vs_mujoco(args: VsMujocoArgs) -> anyhow::Result<()> {
         .arg(&script)
         .arg("--urdf")
         .arg(&spec.source)
-        .args(robot_toml.iter().flat_map(|p| [std::ffi::OsStr::new("--robot-toml"), p.as_os_str()]))
-        .args(["--seconds", &args.seconds.to_string(), "--repeats", &args.repeats.to_string(), "--json"])
+        .args(
+            robot_toml
+                .iter()
+                .flat_map(|p| [std::ffi::OsStr::new("--robot-toml"), p.as_os_str()]),
+        )
+        .args([
+            "--seconds",
+            &args.seconds.to_string(),
+            "--repeats",
+            &args.repeats.to_string(),
+            "--json",
+        ])
         .output()
         .with_context(|| format!("running {} {}", args.python, script.display()))?;
     if !output.status.success() {
@@ -198,8 +233,11 @@ pub fn run_vs_mujoco(args: VsMujocoArgs) -> anyhow::Result<()> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let mujoco: serde_json::Value = serde_json::from_slice(&output.stdout).context("parsing the MuJoCo peer's JSON")?;
-    let mujoco_rate = mujoco["control_steps_per_s"].as_f64().context("MuJoCo JSON lacks control_steps_per_s")?;
+    let mujoco: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("parsing the MuJoCo peer's JSON")?;
+    let mujoco_rate = mujoco["control_steps_per_s"]
+        .as_f64()
+        .context("MuJoCo JSON lacks control_steps_per_s")?;
     let result = VsMujocoResult {
         robot: args.robot.clone(),
         rapier_control_steps_per_s: rapier_rate,
@@ -234,7 +272,10 @@ fn robot_toml_path(robot: &str) -> Option<std::path::PathBuf> {
         return Some(robot.into());
     }
     let robots_dir = robots::assets_dir().join("robots");
-    [robots_dir.join(robot).join("robot.toml"), robots_dir.join(format!("{robot}.toml"))]
-        .into_iter()
-        .find(|p| p.exists())
+    [
+        robots_dir.join(robot).join("robot.toml"),
+        robots_dir.join(format!("{robot}.toml")),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
 }
