@@ -6,6 +6,7 @@ use crate::algo::RunningMeanStd;
 use crate::config::TrainConfig;
 use crate::error::PolicyError;
 use crate::nets::ActorCritic;
+use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,10 @@ pub struct RunnerState {
     pub learning_rate: f64,
     /// Observation statistics, when empirical normalisation is on.
     pub obs_norm: Option<RunningMeanStd>,
+    /// Returns of the last (up to 100) finished episodes.
+    pub recent_returns: Vec<f32>,
+    /// Lengths of the last (up to 100) finished episodes.
+    pub recent_lengths: Vec<f32>,
 }
 
 fn file_err(path: &Path, message: impl std::fmt::Display) -> PolicyError {
@@ -56,10 +61,15 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
 pub fn save(
     dir: &Path,
     model: &ActorCritic,
+    optimizer: &ModuleOptimizer,
     state: &RunnerState,
     config: &TrainConfig,
 ) -> Result<(), PolicyError> {
     std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
+    let optim_path = dir.join("optim.bpk");
+    optimizer
+        .save(&optim_path)
+        .map_err(|e| file_err(&optim_path, e))?;
     // burnpack writes to a scratch file and renames.
     let model_path = dir.join("model.bpk");
     model
@@ -120,4 +130,17 @@ pub fn load(dir: &Path, device: &Device) -> Result<Checkpoint, PolicyError> {
         state,
         model,
     })
+}
+
+/// Loads the optimiser state of a checkpoint folder (Adam moments and step counts).
+pub fn load_optimizer(dir: &Path) -> Result<ModuleOptimizer, PolicyError> {
+    let optim_path = dir.join("optim.bpk");
+    crate::algo::Ppo::new_optimizer()
+        .load(&optim_path)
+        .map_err(|e| {
+            file_err(
+                &optim_path,
+                format!("corrupt or truncated optimiser state: {e}"),
+            )
+        })
 }

@@ -23,6 +23,8 @@ pub trait Env: Send {
     fn obs_dim(&self) -> usize;
     /// Length of an action vector.
     fn action_dim(&self) -> usize;
+    /// Replaces the env's RNG with one seeded by `seed` (the next [`Env::reset`] draws from it).
+    fn reseed(&mut self, seed: u64);
     /// Starts a new episode (drawn from the env's RNG) and writes its first observation.
     ///
     /// # Shapes

@@ -1,4 +1,5 @@
 //! Tasks: what a robot is asked to do, as [`crate::env::Env`] implementations.
 
 pub mod cartpole;
+pub mod pendulum;
 pub mod stand;

@@ -9,11 +9,12 @@ use policies::runner::{EvalStats, IterationStats, OnPolicyRunner, evaluate};
 use serde::Serialize;
 use sim::env::{Env, VecEnv};
 use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
+use sim::tasks::pendulum::{PendulumConfig, PendulumEnv};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Tasks `train` and `eval` know.
-pub const TASKS: [&str; 1] = ["cartpole"];
+pub const TASKS: [&str; 2] = ["cartpole", "pendulum"];
 
 /// Arguments of `embody train`.
 #[derive(Debug, Args)]
@@ -68,6 +69,12 @@ fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {
     })
 }
 
+fn pendulum_venv(num_envs: usize, seed: u64) -> VecEnv<PendulumEnv> {
+    VecEnv::new(num_envs, |i| {
+        PendulumEnv::new(PendulumConfig::default(), seed ^ i as u64)
+    })
+}
+
 fn check_task(task: &str) -> anyhow::Result<()> {
     if !TASKS.contains(&task) {
         bail!("unknown task '{task}'; tasks: {TASKS:?}");
@@ -94,7 +101,19 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
             .join("configs")
             .join(format!("{}.toml", args.task))
     });
-    let mut config = TrainConfig::load(&config_path, &args.overrides)?;
+    // A resumed run continues with the configuration it was started with (plus new overrides).
+    let resume_config = args
+        .out
+        .as_ref()
+        .map(|out| checkpoint::checkpoint_dir(out).join("config.toml"))
+        .filter(|p| args.resume && p.is_file());
+    if args.resume && resume_config.is_none() {
+        bail!("--resume needs --out pointing at a run folder with a checkpoint");
+    }
+    let mut config = TrainConfig::load(
+        resume_config.as_deref().unwrap_or(&config_path),
+        &args.overrides,
+    )?;
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
@@ -109,8 +128,21 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         }
     };
     std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
+    let (n, seed) = (config.runner.num_envs, config.seed);
+    match config.task.as_str() {
+        "cartpole" => train_task(cartpole_venv(n, seed), &args, &config, &run_dir),
+        "pendulum" => train_task(pendulum_venv(n, seed), &args, &config, &run_dir),
+        other => bail!("unknown task '{other}'; tasks: {TASKS:?}"),
+    }
+}
+
+fn train_task<E: Env>(
+    venv: VecEnv<E>,
+    args: &TrainArgs,
+    config: &TrainConfig,
+    run_dir: &Path,
+) -> anyhow::Result<()> {
     let device = policies::device::device_from_name(args.device.as_deref())?;
-    let venv = cartpole_venv(config.runner.num_envs, config.seed);
     let mut runner = OnPolicyRunner::new(
         venv,
         config.runner.clone(),
@@ -120,12 +152,13 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         config.seed,
     )?;
     if args.resume {
-        let dir = checkpoint::checkpoint_dir(&run_dir);
+        let dir = checkpoint::checkpoint_dir(run_dir);
         let ckpt = checkpoint::load(&dir, runner.ppo.device())
             .with_context(|| format!("resuming from {}", dir.display()))?;
-        runner.resume_from(ckpt)?;
+        let optimizer = checkpoint::load_optimizer(&dir)?;
+        runner.resume_from(ckpt, optimizer)?;
     }
-    train_loop(&mut runner, &config, &run_dir, args.json)
+    train_loop(&mut runner, config, run_dir, args.json)
 }
 
 fn train_loop<E: Env>(
@@ -137,6 +170,20 @@ fn train_loop<E: Env>(
     std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
     let csv_path = run_dir.join("metrics.csv");
     let new_csv = !csv_path.exists() || runner.iteration() == 0;
+    if !new_csv {
+        // Drop rows a killed run wrote after its last checkpoint; they are computed again.
+        let text = std::fs::read_to_string(&csv_path)?;
+        let keep: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                l.split(',')
+                    .next()
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .is_none_or(|i| i < runner.iteration())
+            })
+            .collect();
+        std::fs::write(&csv_path, keep.join("\n") + "\n")?;
+    }
     let mut csv = std::fs::OpenOptions::new()
         .create(true)
         .append(!new_csv)
@@ -192,6 +239,7 @@ fn train_loop<E: Env>(
             checkpoint::save(
                 &checkpoint::checkpoint_dir(run_dir),
                 &runner.ppo.model,
+                &runner.ppo.optim,
                 &runner.runner_state(),
                 config,
             )?;
@@ -232,7 +280,6 @@ struct EvalSummary {
     seed: u64,
     #[serde(flatten)]
     stats: EvalStats,
-    max_return: f32,
 }
 
 /// Runs `embody eval`.
@@ -252,32 +299,42 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
             args.task
         );
     }
-    let cp = CartPoleConfig::default();
-    let mut venv = cartpole_venv(config.runner.num_envs.min(args.episodes.max(1)), args.seed);
-    let stats = evaluate(
-        &model,
-        state.obs_norm.as_ref(),
-        &mut venv,
-        args.episodes,
-        100 * cp.max_steps as usize,
-    )?;
+    let n = config.runner.num_envs.min(args.episodes.max(1));
+    let norm = state.obs_norm.as_ref();
+    let stats = match args.task.as_str() {
+        "cartpole" => {
+            let steps = 100 * CartPoleConfig::default().max_steps as usize;
+            evaluate(
+                &model,
+                norm,
+                &mut cartpole_venv(n, args.seed),
+                args.episodes,
+                steps,
+            )?
+        }
+        _ => {
+            let steps = 100 * PendulumConfig::default().max_steps as usize;
+            evaluate(
+                &model,
+                norm,
+                &mut pendulum_venv(n, args.seed),
+                args.episodes,
+                steps,
+            )?
+        }
+    };
     let summary = EvalSummary {
         task: args.task.clone(),
         checkpoint: dir,
         seed: args.seed,
         stats,
-        max_return: cp.max_steps as f32,
     };
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
         println!(
-            "{}: {} episodes, mean return {:.1} / {:.0}, mean length {:.1}",
-            summary.task,
-            stats.episodes,
-            stats.mean_return,
-            summary.max_return,
-            stats.mean_episode_length
+            "{}: {} episodes, mean return {:.1}, mean length {:.1}",
+            summary.task, stats.episodes, stats.mean_return, stats.mean_episode_length
         );
     }
     Ok(())

@@ -153,11 +153,16 @@ impl Ppo {
         config.validate()?;
         Ok(Self {
             model,
-            optim: AdamConfig::new().with_epsilon(1e-8).init(),
+            optim: Self::new_optimizer(),
             schedule: LrSchedule::new(config.schedule, config.learning_rate, config.desired_kl),
             config,
             device,
         })
+    }
+
+    /// A fresh Adam optimiser with PPO's settings (epsilon 1e-8 as in PyTorch/rsl_rl).
+    pub fn new_optimizer() -> ModuleOptimizer {
+        AdamConfig::new().with_epsilon(1e-8).init()
     }
 
     /// The training device (with autodiff).

@@ -26,6 +26,9 @@ pub struct RunnerConfig {
     pub empirical_normalization: bool,
     /// Save a checkpoint every this many iterations.
     pub save_interval: usize,
+    /// Factor on rewards before they enter the learner (episode returns are reported unscaled).
+    /// Keeps value targets near unit scale, which PPO's absolute value clip assumes.
+    pub reward_scale: f32,
 }
 
 impl Default for RunnerConfig {
@@ -35,6 +38,7 @@ impl Default for RunnerConfig {
             max_iterations: 100,
             empirical_normalization: false,
             save_interval: 50,
+            reward_scale: 1.0,
         }
     }
 }
@@ -72,6 +76,8 @@ pub struct OnPolicyRunner<E: Env> {
     pub config: RunnerConfig,
     storage: RolloutStorage,
     rng: ChaCha8Rng,
+    seed: u64,
+    needs_reseed: bool,
     iteration: usize,
     total_steps: u64,
     returns: VecDeque<f32>,
@@ -110,6 +116,8 @@ impl<E: Env> OnPolicyRunner<E> {
             config,
             storage,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+            seed,
+            needs_reseed: true,
             iteration: 0,
             total_steps: 0,
             returns: VecDeque::new(),
@@ -131,6 +139,8 @@ impl<E: Env> OnPolicyRunner<E> {
             total_steps: self.total_steps,
             learning_rate: self.ppo.schedule.lr,
             obs_norm: self.obs_norm.clone(),
+            recent_returns: self.returns.iter().copied().collect(),
+            recent_lengths: self.lengths.iter().copied().collect(),
         }
     }
 
@@ -139,6 +149,7 @@ impl<E: Env> OnPolicyRunner<E> {
     pub fn resume_from(
         &mut self,
         checkpoint: crate::checkpoint::Checkpoint,
+        optimizer: burn::optim::ModuleOptimizer,
     ) -> Result<(), PolicyError> {
         let s = checkpoint.state;
         if s.obs_dim != self.venv.obs_dim() || s.act_dim != self.venv.action_dim() {
@@ -158,6 +169,10 @@ impl<E: Env> OnPolicyRunner<E> {
         self.iteration = s.iteration;
         self.total_steps = s.total_steps;
         self.obs_norm = s.obs_norm;
+        self.returns = s.recent_returns.into();
+        self.lengths = s.recent_lengths.into();
+        self.ppo.optim = optimizer;
+        self.needs_reseed = true;
         Ok(())
     }
 
@@ -170,8 +185,20 @@ impl<E: Env> OnPolicyRunner<E> {
     }
 
     /// Runs one iteration: a rollout of `num_steps_per_env` steps and a PPO update.
+    ///
+    /// At every checkpoint boundary (`iteration % save_interval == 0`) and after a resume, the
+    /// environments and the sampling RNG are reseeded from `(seed, iteration)` and every env is
+    /// reset, so a run resumed from a checkpoint continues exactly as an uninterrupted one.
     pub fn iterate(&mut self) -> Result<IterationStats, PolicyError> {
         let start = Instant::now();
+        if self.needs_reseed || self.iteration % self.config.save_interval.max(1) == 0 {
+            let s = self
+                .seed
+                .wrapping_add((self.iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            self.venv.reseed_all(s);
+            self.rng = ChaCha8Rng::seed_from_u64(s ^ 0x5eed);
+            self.needs_reseed = false;
+        }
         let (n, od, ad) = (
             self.venv.num_envs(),
             self.venv.obs_dim(),
@@ -209,7 +236,8 @@ impl<E: Env> OnPolicyRunner<E> {
             self.storage
                 .push(&obs, &actions, &means, &values, &log_probs);
             self.venv.step(&actions)?;
-            let mut rewards = self.venv.rewards.clone();
+            let scale = self.config.reward_scale;
+            let mut rewards: Vec<f32> = self.venv.rewards.iter().map(|r| r * scale).collect();
             let dones: Vec<f32> = (0..n)
                 .map(|e| {
                     if self.venv.terminated[e] || self.venv.truncated[e] {

@@ -106,6 +106,15 @@ impl<E: Env> VecEnv<E> {
         &mut self.envs
     }
 
+    /// Reseeds env `i` with `seed ^ i` and resets every environment: afterwards the batch is a
+    /// pure function of `seed` (runs resume exactly from such a point).
+    pub fn reseed_all(&mut self, seed: u64) {
+        for (i, env) in self.envs.iter_mut().enumerate() {
+            env.reseed(seed ^ i as u64);
+        }
+        self.reset_all();
+    }
+
     /// Resets every environment.
     pub fn reset_all(&mut self) {
         let od = self.obs_dim.max(1);
@@ -191,6 +200,7 @@ mod tests {
         fn action_dim(&self) -> usize {
             1
         }
+        fn reseed(&mut self, _seed: u64) {}
         fn reset(&mut self, obs: &mut [f32]) {
             self.0 = 0;
             obs[0] = 0.0;

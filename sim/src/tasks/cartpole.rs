@@ -129,6 +129,10 @@ impl Env for CartPoleEnv {
         1
     }
 
+    fn reseed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
+    }
+
     fn reset(&mut self, obs: &mut [f32]) {
         let s: [f32; 4] = std::array::from_fn(|_| self.rng.random_range(-0.05..=0.05));
         self.set_state(s);

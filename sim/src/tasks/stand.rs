@@ -136,6 +136,10 @@ impl Env for StandEnv {
         self.q.len()
     }
 
+    fn reseed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
+    }
+
     fn reset(&mut self, obs: &mut [f32]) {
         let noise = self.config.reset_joint_noise;
         let q0: Vec<f32> = self
