@@ -1,6 +1,7 @@
 //! Subcommand definitions and dispatch.
 
 mod bench;
+mod plot;
 mod sim_cmd;
 mod train;
 

@@ -1,5 +1,6 @@
 //! `embody bench ...`: throughput benchmarks and comparisons against peer tools.
 
+mod learner;
 mod physics;
 
 use clap::Subcommand;
@@ -9,6 +10,8 @@ use clap::Subcommand;
 pub enum BenchCommand {
     /// Control steps per second of N standing robots stepped in parallel.
     Physics(physics::PhysicsArgs),
+    /// PPO update throughput (samples/s) and batch-1 inference latency, against PyTorch.
+    Learner(learner::LearnerArgs),
     /// The same quadruped in Rapier (here) and MuJoCo (bench/mujoco_physics.py), in one run.
     PhysicsVsMujoco(physics::VsMujocoArgs),
 }
@@ -17,6 +20,7 @@ pub enum BenchCommand {
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Physics(args) => physics::run(args),
+        BenchCommand::Learner(args) => learner::run(args),
         BenchCommand::PhysicsVsMujoco(args) => physics::run_vs_mujoco(args),
     }
 }

@@ -247,6 +247,9 @@ fn train_loop<E: Env>(
         last = Some(s);
     }
     bar.finish();
+    if let Err(e) = super::plot::learning_curve(run_dir, &format!("PPO on {}", config.task)) {
+        eprintln!("warning: no learning-curve plot: {e:#}");
+    }
     let last = last.unwrap_or_default();
     let summary = TrainSummary {
         task: config.task.clone(),
