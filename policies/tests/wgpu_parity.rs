@@ -19,7 +19,15 @@ const N: usize = 256;
 fn storage() -> RolloutStorage {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut s = RolloutStorage::new(1, N, OBS, ACT);
-    for v in [&mut s.obs, &mut s.actions, &mut s.means, &mut s.values, &mut s.log_probs, &mut s.advantages, &mut s.returns] {
+    for v in [
+        &mut s.obs,
+        &mut s.actions,
+        &mut s.means,
+        &mut s.values,
+        &mut s.log_probs,
+        &mut s.advantages,
+        &mut s.returns,
+    ] {
         v.iter_mut().for_each(|x| *x = rng.random_range(-1.0..1.0));
     }
     s.stds.fill(1.0);
@@ -46,7 +54,11 @@ fn update_on(device: Device, weights: &std::path::Path) -> (Vec<f32>, Vec<f32>, 
     let stats = ppo.update(&storage(), 0.0, &mut ChaCha8Rng::seed_from_u64(3));
     let probe = matrix(&storage().obs[..16 * OBS], 16, OBS, &device);
     let model = ppo.model.valid();
-    (to_vec(model.action_mean(probe.clone())), to_vec(model.value(probe)), stats.value_loss)
+    (
+        to_vec(model.action_mean(probe.clone())),
+        to_vec(model.value(probe)),
+        stats.value_loss,
+    )
 }
 
 #[test]
@@ -61,12 +73,28 @@ fn ppo_update_on_flex_and_wgpu_agrees() {
         critic_hidden: vec![32, 32],
         init_noise_std: 1.0,
     };
-    ActorCritic::new(OBS, ACT, &policy, &flex).save_file(&weights).expect("save");
+    ActorCritic::new(OBS, ACT, &policy, &flex)
+        .save_file(&weights)
+        .expect("save");
     let (mean_cpu, value_cpu, loss_cpu) = update_on(Device::flex(), &weights);
-    let (mean_gpu, value_gpu, loss_gpu) = update_on(Device::wgpu(DeviceKind::DefaultDevice), &weights);
-    let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-4 + 1e-3 * x.abs());
-    assert!(close(&mean_cpu, &mean_gpu), "actor outputs differ:\n{mean_cpu:?}\n{mean_gpu:?}");
-    assert!(close(&value_cpu, &value_gpu), "critic outputs differ:\n{value_cpu:?}\n{value_gpu:?}");
-    assert!((loss_cpu - loss_gpu).abs() <= 1e-3 * (1.0 + loss_cpu.abs()), "{loss_cpu} vs {loss_gpu}");
+    let (mean_gpu, value_gpu, loss_gpu) =
+        update_on(Device::wgpu(DeviceKind::DefaultDevice), &weights);
+    let close = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-4 + 1e-3 * x.abs())
+    };
+    assert!(
+        close(&mean_cpu, &mean_gpu),
+        "actor outputs differ:\n{mean_cpu:?}\n{mean_gpu:?}"
+    );
+    assert!(
+        close(&value_cpu, &value_gpu),
+        "critic outputs differ:\n{value_cpu:?}\n{value_gpu:?}"
+    );
+    assert!(
+        (loss_cpu - loss_gpu).abs() <= 1e-3 * (1.0 + loss_cpu.abs()),
+        "{loss_cpu} vs {loss_gpu}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -24,3 +24,9 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::PhysicsVsMujoco(args) => physics::run_vs_mujoco(args),
     }
 }
+
+/// Median of a non-empty sample (the upper middle for even lengths).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}

@@ -29,13 +29,18 @@ fn font_available() -> bool {
 /// length against environment steps.
 pub fn learning_curve(run_dir: &Path, title: &str) -> anyhow::Result<()> {
     let csv = run_dir.join("metrics.csv");
-    let text = std::fs::read_to_string(&csv).with_context(|| format!("reading {}", csv.display()))?;
+    let text =
+        std::fs::read_to_string(&csv).with_context(|| format!("reading {}", csv.display()))?;
     let rows: Vec<(f64, f64, f64)> = text
         .lines()
         .skip(1)
         .filter_map(|l| {
             let c: Vec<&str> = l.split(',').collect();
-            Some((c.get(1)?.parse().ok()?, c.get(2)?.parse().ok()?, c.get(3)?.parse().ok()?))
+            Some((
+                c.get(1)?.parse().ok()?,
+                c.get(2)?.parse().ok()?,
+                c.get(3)?.parse().ok()?,
+            ))
         })
         .collect();
     if rows.is_empty() {
@@ -45,23 +50,33 @@ pub fn learning_curve(run_dir: &Path, title: &str) -> anyhow::Result<()> {
     let root = BitMapBackend::new(&out, (900, 500)).into_drawing_area();
     root.fill(&WHITE)?;
     let labels = font_available();
-    let (x_max, y) = (rows.iter().map(|r| r.0).fold(1.0, f64::max), rows.iter().map(|r| r.1));
+    let (x_max, y) = (
+        rows.iter().map(|r| r.0).fold(1.0, f64::max),
+        rows.iter().map(|r| r.1),
+    );
     let y_min = y.clone().fold(f64::INFINITY, f64::min).min(0.0);
     let y_max = y.fold(f64::NEG_INFINITY, f64::max).max(y_min + 1.0);
     let mut builder = ChartBuilder::on(&root);
     builder.margin(15);
     if labels {
-        builder.caption(title, ("sans-serif", 22)).x_label_area_size(40).y_label_area_size(60);
+        builder
+            .caption(title, ("sans-serif", 22))
+            .x_label_area_size(40)
+            .y_label_area_size(60);
     }
     let mut chart = builder.build_cartesian_2d(0.0..x_max, y_min..y_max * 1.05 + 1e-3)?;
     let mut mesh = chart.configure_mesh();
     if labels {
-        mesh.x_desc("environment steps").y_desc("mean return (last 100 episodes)");
+        mesh.x_desc("environment steps")
+            .y_desc("mean return (last 100 episodes)");
     } else {
         mesh.disable_x_axis().disable_y_axis();
     }
     mesh.draw()?;
-    chart.draw_series(LineSeries::new(rows.iter().map(|r| (r.0, r.1)), BLUE.stroke_width(2)))?;
+    chart.draw_series(LineSeries::new(
+        rows.iter().map(|r| (r.0, r.1)),
+        BLUE.stroke_width(2),
+    ))?;
     root.present()?;
     Ok(())
 }

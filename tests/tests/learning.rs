@@ -1,30 +1,26 @@
-//! PPO learns: cart-pole balance reaches at least 95% of the maximum return on held-out seeds
-//! within the default config's budget.
+//! PPO learns, with each task's default config and seed, scored on held-out seeds:
+//! cart-pole balance reaches at least 95% of the maximum return, and the pendulum swings up.
 
 use burn::module::Module;
 use policies::config::TrainConfig;
-use policies::runner::{OnPolicyRunner, evaluate};
-use sim::env::VecEnv;
+use policies::runner::{EvalStats, OnPolicyRunner, evaluate};
+use sim::env::{Env, VecEnv};
 use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
 use sim::tasks::pendulum::{PendulumConfig, PendulumEnv};
 
-fn venv(n: usize, seed: u64) -> VecEnv<CartPoleEnv> {
-    VecEnv::new(n, |i| {
-        CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64)
-    })
-}
+/// Seed of the held-out test envs (training seeds its envs from the config seed).
+const TEST_SEED: u64 = 1_000_003;
 
-#[test]
-fn ppo_solves_cartpole_balance_with_the_default_config() {
-    let path = embody_tests::repo_root().join("assets/configs/cartpole.toml");
+/// Trains `assets/configs/<task>.toml` for its full budget and evaluates 40 held-out episodes.
+fn train_and_evaluate<E: Env>(task: &str, make: impl Fn(usize, u64) -> VecEnv<E>) -> EvalStats {
+    let path = embody_tests::repo_root().join(format!("assets/configs/{task}.toml"));
     let config = TrainConfig::load(&path, &[]).expect("config loads");
-    let device = burn::tensor::Device::flex();
     let mut runner = OnPolicyRunner::new(
-        venv(config.runner.num_envs, config.seed),
+        make(config.runner.num_envs, config.seed),
         config.runner.clone(),
         config.ppo.clone(),
         &config.policy,
-        &device,
+        &burn::tensor::Device::flex(),
         config.seed,
     )
     .expect("runner builds");
@@ -32,12 +28,21 @@ fn ppo_solves_cartpole_balance_with_the_default_config() {
         let s = runner.iterate().expect("iteration runs");
         assert!(s.update.value_loss.is_finite() && s.update.policy_loss.is_finite());
     }
-    // Held-out test set: seeds the training envs never used.
     let model = runner.ppo.model.valid();
-    let mut test = venv(20, 1_000_003);
+    let mut test = make(20, TEST_SEED);
     let stats =
         evaluate(&model, runner.obs_norm.as_ref(), &mut test, 40, 20_000).expect("eval runs");
     assert_eq!(stats.episodes, 40);
+    stats
+}
+
+#[test]
+fn ppo_solves_cartpole_balance_with_the_default_config() {
+    let stats = train_and_evaluate("cartpole", |n, seed| {
+        VecEnv::new(n, |i| {
+            CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64)
+        })
+    });
     let max = CartPoleConfig::default().max_steps as f32;
     assert!(
         stats.mean_return >= 0.95 * max,
@@ -50,31 +55,11 @@ fn ppo_solves_cartpole_balance_with_the_default_config() {
 /// and holds it scores about -150 to -200.
 #[test]
 fn ppo_swings_up_the_pendulum_with_the_default_config() {
-    let path = embody_tests::repo_root().join("assets/configs/pendulum.toml");
-    let config = TrainConfig::load(&path, &[]).expect("config loads");
-    let make = |n: usize, seed: u64| {
+    let stats = train_and_evaluate("pendulum", |n, seed| {
         VecEnv::new(n, |i| {
             PendulumEnv::new(PendulumConfig::default(), seed ^ i as u64)
         })
-    };
-    let device = burn::tensor::Device::flex();
-    let mut runner = OnPolicyRunner::new(
-        make(config.runner.num_envs, config.seed),
-        config.runner.clone(),
-        config.ppo.clone(),
-        &config.policy,
-        &device,
-        config.seed,
-    )
-    .expect("runner builds");
-    for _ in 0..config.runner.max_iterations {
-        runner.iterate().expect("iteration runs");
-    }
-    let model = runner.ppo.model.valid();
-    let mut test = make(20, 1_000_003);
-    let stats =
-        evaluate(&model, runner.obs_norm.as_ref(), &mut test, 40, 20_000).expect("eval runs");
-    assert_eq!(stats.episodes, 40);
+    });
     assert!(
         stats.mean_return >= -250.0,
         "mean return {} < -250",

@@ -1,5 +1,6 @@
 //! PPO learner throughput and batch-1 inference latency, against PyTorch in the same run.
 
+use super::median;
 use anyhow::{Context, bail};
 use burn::module::Module;
 use clap::Args;
@@ -61,11 +62,6 @@ struct LearnerResult {
     torch: Option<serde_json::Value>,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Runs `embody bench learner`.
 pub fn run(args: LearnerArgs) -> anyhow::Result<()> {
     if args.minibatch == 0 || args.updates == 0 || args.repeats == 0 || args.infer_calls == 0 {
@@ -86,7 +82,8 @@ pub fn run(args: LearnerArgs) -> anyhow::Result<()> {
     let mut ppo = Ppo::new(model, config, train)?;
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut storage = RolloutStorage::new(1, n, od, ad);
-    let mut fill = |v: &mut Vec<f32>, s: f32| v.iter_mut().for_each(|x| *x = rng.random_range(-s..s));
+    let mut fill =
+        |v: &mut Vec<f32>, s: f32| v.iter_mut().for_each(|x| *x = rng.random_range(-s..s));
     fill(&mut storage.obs, 1.0);
     fill(&mut storage.actions, 1.0);
     fill(&mut storage.means, 1.0);
@@ -131,15 +128,33 @@ pub fn run(args: LearnerArgs) -> anyhow::Result<()> {
         let script = robots::assets_dir().join("../bench/torch_ppo_update.py");
         let out = std::process::Command::new(&args.python)
             .arg(&script)
-            .args(["--minibatch", &n.to_string(), "--obs-dim", &od.to_string(), "--act-dim", &ad.to_string()])
-            .args(["--updates", &args.updates.to_string(), "--repeats", &args.repeats.to_string()])
+            .args([
+                "--minibatch",
+                &n.to_string(),
+                "--obs-dim",
+                &od.to_string(),
+                "--act-dim",
+                &ad.to_string(),
+            ])
+            .args([
+                "--updates",
+                &args.updates.to_string(),
+                "--repeats",
+                &args.repeats.to_string(),
+            ])
             .args(["--infer-calls", &args.infer_calls.to_string()])
             .output()
             .with_context(|| format!("running {} {}", args.python, script.display()))?;
         if !out.status.success() {
-            bail!("the PyTorch peer failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "the PyTorch peer failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        Some(serde_json::from_slice::<serde_json::Value>(&out.stdout).context("parsing the PyTorch peer's JSON")?)
+        Some(
+            serde_json::from_slice::<serde_json::Value>(&out.stdout)
+                .context("parsing the PyTorch peer's JSON")?,
+        )
     };
     let torch_rate = torch.as_ref().and_then(|t| t["samples_per_s"].as_f64());
     let result = LearnerResult {

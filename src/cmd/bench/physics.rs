@@ -1,5 +1,6 @@
 //! Physics throughput, alone and against MuJoCo.
 
+use super::median;
 use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
@@ -71,11 +72,6 @@ struct PhysicsResult {
     decimation: usize,
     pgs_iterations: usize,
     repeats: usize,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Median control steps/s of `envs` standing robots (zero actions) on `threads` threads.
