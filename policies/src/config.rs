@@ -25,6 +25,9 @@ pub struct TrainConfig {
     /// Network sizes.
     #[serde(default)]
     pub policy: ActorCriticConfig,
+    /// Task settings, read by the task itself (keys reported as `env.<key>`).
+    #[serde(default)]
+    pub env: toml::Table,
 }
 
 /// Parses a `key=value` override value: a TOML literal (number, bool, array, quoted string), or
@@ -87,6 +90,19 @@ impl TrainConfig {
             ));
         }
         Ok(config)
+    }
+
+    /// Deserialises the `[env]` table into the task's settings type; errors name the key.
+    pub fn env_config<T: serde::de::DeserializeOwned>(&self) -> Result<T, PolicyError> {
+        serde_path_to_error::deserialize(toml::Value::Table(self.env.clone())).map_err(|e| {
+            let path = e.path().to_string();
+            let key = if path == "." {
+                "env".to_string()
+            } else {
+                format!("env.{path}")
+            };
+            PolicyError::config(key, e.inner().message().to_string())
+        })
     }
 
     /// The resolved configuration as TOML (written next to every checkpoint).

@@ -499,6 +499,14 @@ impl RobotWorld {
         }
     }
 
+    /// Sets the friction coefficient of the ground and of every robot collider (domain
+    /// randomisation).
+    pub fn set_friction(&mut self, friction: f32) {
+        for (_, collider) in self.world.colliders.iter_mut() {
+            collider.set_friction(friction);
+        }
+    }
+
     /// Whether body `index` touches the ground.
     pub fn body_touches_ground(&self, index: usize) -> bool {
         self.body_colliders.get(index).is_some_and(|cs| {

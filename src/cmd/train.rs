@@ -9,12 +9,13 @@ use policies::runner::{EvalStats, IterationStats, OnPolicyRunner, evaluate};
 use serde::Serialize;
 use sim::env::{Env, VecEnv};
 use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
+use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv};
 use sim::tasks::pendulum::{PendulumConfig, PendulumEnv};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Tasks `train` and `eval` know.
-pub const TASKS: [&str; 2] = ["cartpole", "pendulum"];
+pub const TASKS: [&str; 3] = ["cartpole", "pendulum", "locomotion"];
 
 /// Arguments of `embody train`.
 #[derive(Debug, Args)]
@@ -75,6 +76,23 @@ fn pendulum_venv(num_envs: usize, seed: u64) -> VecEnv<PendulumEnv> {
     })
 }
 
+/// Locomotion envs from the `[env]` table of `config`.
+fn locomotion_venv(
+    config: &TrainConfig,
+    num_envs: usize,
+    seed: u64,
+) -> anyhow::Result<VecEnv<LocomotionEnv>> {
+    let task: LocomotionConfig = config.env_config()?;
+    let spec = std::sync::Arc::new(
+        robots::load_builtin_or_path(&task.robot)
+            .with_context(|| format!("env.robot: loading '{}'", task.robot))?,
+    );
+    let terrain = sim::Terrain::new(task.terrain, seed);
+    Ok(VecEnv::try_new(num_envs, |i| {
+        LocomotionEnv::new(spec.clone(), terrain.clone(), task.clone(), seed ^ i as u64)
+    })?)
+}
+
 fn check_task(task: &str) -> anyhow::Result<()> {
     if !TASKS.contains(&task) {
         bail!("unknown task '{task}'; tasks: {TASKS:?}");
@@ -132,6 +150,7 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     match config.task.as_str() {
         "cartpole" => train_task(cartpole_venv(n, seed), &args, &config, &run_dir),
         "pendulum" => train_task(pendulum_venv(n, seed), &args, &config, &run_dir),
+        "locomotion" => train_task(locomotion_venv(&config, n, seed)?, &args, &config, &run_dir),
         other => bail!("unknown task '{other}'; tasks: {TASKS:?}"),
     }
 }
@@ -311,6 +330,17 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
                 &model,
                 norm,
                 &mut cartpole_venv(n, args.seed),
+                args.episodes,
+                steps,
+            )?
+        }
+        "locomotion" => {
+            let task: LocomotionConfig = config.env_config()?;
+            let steps = 100 * (task.episode_s / task.physics.control_dt) as usize;
+            evaluate(
+                &model,
+                norm,
+                &mut locomotion_venv(&config, n, args.seed)?,
                 args.episodes,
                 steps,
             )?

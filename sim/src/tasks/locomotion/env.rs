@@ -1,0 +1,332 @@
+//! One robot following velocity commands.
+
+use super::config::LocomotionConfig;
+use super::rewards::{RewardInputs, RewardTerms};
+use crate::env::{Env, StepOutcome};
+use crate::error::SimError;
+use crate::robot_world::RobotWorld;
+use crate::terrain::Terrain;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rapier3d::glamx::Quat;
+use rapier3d::prelude::Vec3;
+use robots::{
+    ObservationScales, ProprioState, RobotSpec, build_proprio_observation, proprio_obs_dim,
+};
+use std::sync::Arc;
+
+/// A legged robot asked to follow `[vx, vy, yaw rate]` commands.
+pub struct LocomotionEnv {
+    world: RobotWorld,
+    terrain: Terrain,
+    config: LocomotionConfig,
+    rng: ChaCha8Rng,
+    nominal_height: f32,
+    dt: f32,
+    max_steps: u32,
+    resample_steps: u32,
+    push_steps: u32,
+    steps: u32,
+    command: [f32; 3],
+    q: Vec<f32>,
+    qd: Vec<f32>,
+    prev_qd: Vec<f32>,
+    targets: Vec<f32>,
+    last_action: Vec<f32>,
+    prev_action: Vec<f32>,
+    torques: Vec<f32>,
+    soft_limits: Vec<(f32, f32)>,
+    air_time: Vec<f32>,
+    touchdown: Vec<f32>,
+    term_sums: RewardTerms,
+    term_steps: u32,
+    scales: ObservationScales,
+}
+
+impl LocomotionEnv {
+    /// A locomotion env for `spec` on `terrain`, with RNG seed `seed` (use `seed ^ env_id`).
+    pub fn new(
+        spec: Arc<RobotSpec>,
+        terrain: Terrain,
+        config: LocomotionConfig,
+        seed: u64,
+    ) -> Result<Self, SimError> {
+        config.validate()?;
+        let n = spec.num_joints();
+        let nominal_height = robots::nominal_base_height(&spec).unwrap_or(0.5) as f32;
+        let soft = config.soft_dof_pos_limit;
+        let soft_limits = spec
+            .joints
+            .iter()
+            .map(|j| {
+                let (lo, hi) = (j.lower as f32, j.upper as f32);
+                if lo.is_finite() && hi.is_finite() {
+                    let (mid, half) = (0.5 * (lo + hi), 0.5 * (hi - lo) * soft);
+                    (mid - half, mid + half)
+                } else {
+                    (f32::NEG_INFINITY, f32::INFINITY)
+                }
+            })
+            .collect();
+        let feet = spec.feet.len();
+        let world = RobotWorld::new(spec, &terrain, config.physics)?;
+        let dt = config.physics.control_dt;
+        let steps_of = |s: f32| (s / dt).round().max(1.0) as u32;
+        Ok(Self {
+            world,
+            terrain,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            nominal_height,
+            dt,
+            max_steps: steps_of(config.episode_s),
+            resample_steps: steps_of(config.resampling_s),
+            push_steps: if config.push_interval_s > 0.0 {
+                steps_of(config.push_interval_s)
+            } else {
+                u32::MAX
+            },
+            steps: 0,
+            command: [0.0; 3],
+            q: vec![0.0; n],
+            qd: vec![0.0; n],
+            prev_qd: vec![0.0; n],
+            targets: vec![0.0; n],
+            last_action: vec![0.0; n],
+            prev_action: vec![0.0; n],
+            torques: vec![0.0; n],
+            soft_limits,
+            air_time: vec![0.0; feet],
+            touchdown: vec![0.0; feet],
+            term_sums: RewardTerms::default(),
+            term_steps: 0,
+            scales: ObservationScales::default(),
+            config,
+        })
+    }
+
+    /// The simulated world.
+    pub fn world(&self) -> &RobotWorld {
+        &self.world
+    }
+
+    /// The current command `[vx, vy, yaw rate]`.
+    pub fn command(&self) -> [f32; 3] {
+        self.command
+    }
+
+    /// Sets the command (e.g. from a gamepad or an evaluation script); it holds until the next
+    /// resampling time.
+    pub fn set_command(&mut self, command: [f32; 3]) {
+        self.command = command;
+    }
+
+    /// Sums of the reward terms since the last call, and the number of steps they cover.
+    pub fn take_reward_terms(&mut self) -> (RewardTerms, u32) {
+        let out = (self.term_sums, self.term_steps);
+        self.term_sums = RewardTerms::default();
+        self.term_steps = 0;
+        out
+    }
+
+    fn resample_command(&mut self) {
+        let r = self.config.commands;
+        let mut draw = |[lo, hi]: [f32; 2]| {
+            if hi > lo {
+                self.rng.random_range(lo..=hi)
+            } else {
+                lo
+            }
+        };
+        let mut c = [draw(r.lin_vel_x), draw(r.lin_vel_y), draw(r.ang_vel_yaw)];
+        // legged_gym zeroes small planar commands so "stand still" is part of the task.
+        if (c[0] * c[0] + c[1] * c[1]).sqrt() < 0.2 {
+            c[0] = 0.0;
+            c[1] = 0.0;
+        }
+        self.command = c;
+    }
+
+    fn noise(&mut self, amplitude: f32) -> f32 {
+        let a = amplitude * self.config.noise.level;
+        if a > 0.0 {
+            self.rng.random_range(-a..=a)
+        } else {
+            0.0
+        }
+    }
+
+    fn observe(&mut self, obs: &mut [f32]) {
+        let base = self.world.base_state();
+        let n = self.config.noise;
+        let mut lin = base.lin_vel_b.to_array();
+        let mut ang = base.ang_vel_b.to_array();
+        let mut grav = base.gravity_b.to_array();
+        for i in 0..3 {
+            lin[i] += self.noise(n.lin_vel);
+            ang[i] += self.noise(n.ang_vel);
+            grav[i] += self.noise(n.gravity);
+        }
+        let mut q = self.q.clone();
+        let mut qd = self.qd.clone();
+        for v in q.iter_mut() {
+            *v += self.noise(n.dof_pos);
+        }
+        for v in qd.iter_mut() {
+            *v += self.noise(n.dof_vel);
+        }
+        let state = ProprioState {
+            lin_vel_b: lin,
+            ang_vel_b: ang,
+            gravity_b: grav,
+            command: self.command,
+            joint_pos: &q,
+            joint_vel: &qd,
+            last_action: &self.last_action,
+        };
+        let ok =
+            build_proprio_observation(&state, self.world.default_positions(), &self.scales, obs);
+        debug_assert!(ok, "observation buffer has the wrong length");
+    }
+}
+
+impl Env for LocomotionEnv {
+    fn obs_dim(&self) -> usize {
+        proprio_obs_dim(self.q.len())
+    }
+
+    fn action_dim(&self) -> usize {
+        self.q.len()
+    }
+
+    fn reseed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
+    }
+
+    fn reset(&mut self, obs: &mut [f32]) {
+        let [flo, fhi] = self.config.friction_range;
+        let friction = if fhi > flo {
+            self.rng.random_range(flo..=fhi)
+        } else {
+            flo
+        };
+        self.world.set_friction(friction);
+        // legged_gym: default pose scaled by U(0.5, 1.5), base velocities U(-0.5, 0.5).
+        let q0: Vec<f32> = self
+            .world
+            .default_positions()
+            .iter()
+            .zip(&self.soft_limits)
+            .map(|(d, (lo, hi))| (d * self.rng.random_range(0.5..=1.5)).clamp(*lo, *hi))
+            .collect();
+        let h = self.nominal_height + self.terrain.height_at(0.0, 0.0) + 0.02;
+        let _ = self
+            .world
+            .reset_pose(Vec3::new(0.0, 0.0, h), Quat::IDENTITY, &q0);
+        let v: [f32; 3] = std::array::from_fn(|_| self.rng.random_range(-0.5..=0.5));
+        self.world.push(Vec3::from_array(v));
+        self.resample_command();
+        self.last_action.fill(0.0);
+        self.prev_action.fill(0.0);
+        self.air_time.fill(0.0);
+        self.steps = 0;
+        self.world.joint_positions(&mut self.q);
+        self.world.joint_velocities(&mut self.qd);
+        self.prev_qd.copy_from_slice(&self.qd);
+        self.observe(obs);
+    }
+
+    fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
+        let scale = self.world.spec().action_scale as f32;
+        for ((t, d), a) in self
+            .targets
+            .iter_mut()
+            .zip(self.world.default_positions())
+            .zip(action)
+        {
+            let a = if a.is_finite() {
+                a.clamp(-100.0, 100.0)
+            } else {
+                0.0
+            };
+            *t = d + scale * a;
+        }
+        let _ = self.world.set_joint_targets(&self.targets);
+        self.prev_action.copy_from_slice(&self.last_action);
+        self.last_action.copy_from_slice(action);
+        self.world.step();
+        self.steps += 1;
+        self.prev_qd.copy_from_slice(&self.qd);
+        self.world.joint_positions(&mut self.q);
+        self.world.joint_velocities(&mut self.qd);
+        self.world.pd_torques(&self.q, &self.qd, &mut self.torques);
+        let spec = self.world.spec().clone();
+        for (k, foot) in spec.feet.iter().enumerate() {
+            let contact = self.world.body_touches_ground(foot.body);
+            self.air_time[k] += self.dt;
+            self.touchdown[k] = 0.0;
+            if contact {
+                // First step on the ground after a flight: record the flight time.
+                if self.air_time[k] > self.dt * 1.5 {
+                    self.touchdown[k] = self.air_time[k];
+                }
+                self.air_time[k] = 0.0;
+            }
+        }
+        let collisions = spec
+            .penalise_contacts
+            .iter()
+            .filter(|&&b| self.world.body_touches_ground(b))
+            .count() as u32;
+        let base = self.world.base_state();
+        let terms = RewardTerms::compute(
+            &RewardInputs {
+                command: self.command,
+                lin_vel_b: base.lin_vel_b.to_array(),
+                ang_vel_b: base.ang_vel_b.to_array(),
+                torques: &self.torques,
+                joint_vel: &self.qd,
+                prev_joint_vel: &self.prev_qd,
+                joint_pos: &self.q,
+                soft_limits: &self.soft_limits,
+                action: &self.last_action,
+                prev_action: &self.prev_action,
+                touchdown_air_time: &self.touchdown,
+                collisions,
+                dt: self.dt,
+                tracking_sigma: self.config.tracking_sigma,
+            },
+            &self.config.rewards,
+        );
+        self.term_sums.accumulate(&terms);
+        self.term_steps += 1;
+        let mut reward = terms.total();
+        if self.config.only_positive_rewards {
+            reward = reward.max(0.0);
+        }
+        if self.steps % self.resample_steps == 0 {
+            self.resample_command();
+        }
+        if self.steps % self.push_steps == 0 {
+            let m = self.config.max_push_vel_xy;
+            if m > 0.0 {
+                let push = Vec3::new(
+                    self.rng.random_range(-m..=m),
+                    self.rng.random_range(-m..=m),
+                    0.0,
+                );
+                self.world.push(push);
+            }
+        }
+        self.observe(obs);
+        let fell = spec
+            .terminate_contacts
+            .iter()
+            .any(|&b| self.world.body_touches_ground(b));
+        let broken = self.world.has_non_finite_state() || obs.iter().any(|v| !v.is_finite());
+        StepOutcome {
+            reward: if reward.is_finite() { reward } else { 0.0 },
+            terminated: fell || broken,
+            truncated: self.steps >= self.max_steps,
+        }
+    }
+}
