@@ -24,6 +24,16 @@ pub enum TerrainKind {
     },
 }
 
+impl TerrainKind {
+    /// Short name: `flat` or `rough`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Flat => "flat",
+            Self::Rough { .. } => "rough",
+        }
+    }
+}
+
 /// A terrain instance: its kind and, for heightfields, the heights drawn from a seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Terrain {

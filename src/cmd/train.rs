@@ -5,7 +5,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use policies::checkpoint::{self, Checkpoint};
 use policies::config::TrainConfig;
-use policies::runner::{EvalStats, IterationStats, OnPolicyRunner, evaluate};
+use policies::runner::{
+    EvalStats, IterationStats, LocomotionEvalStats, OnPolicyRunner, evaluate, evaluate_locomotion,
+};
 use serde::Serialize;
 use sim::env::{Env, VecEnv};
 use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
@@ -336,14 +338,9 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
         }
         "locomotion" => {
             let task: LocomotionConfig = config.env_config()?;
-            let steps = 100 * (task.episode_s / task.physics.control_dt) as usize;
-            evaluate(
-                &model,
-                norm,
-                &mut locomotion_venv(&config, n, args.seed)?,
-                args.episodes,
-                steps,
-            )?
+            let spec = std::sync::Arc::new(robots::load_builtin_or_path(&task.robot)?);
+            let stats = evaluate_locomotion(&model, norm, spec, &task, args.episodes, args.seed)?;
+            return print_locomotion_eval(&args, &dir, &stats);
         }
         _ => {
             let steps = 100 * PendulumConfig::default().max_steps as usize;
@@ -368,6 +365,44 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
         println!(
             "{}: {} episodes, mean return {:.1}, mean length {:.1}",
             summary.task, stats.episodes, stats.mean_return, stats.mean_episode_length
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct LocomotionEvalSummary<'a> {
+    task: &'a str,
+    checkpoint: &'a Path,
+    seed: u64,
+    #[serde(flatten)]
+    stats: &'a LocomotionEvalStats,
+}
+
+fn print_locomotion_eval(
+    args: &EvalArgs,
+    dir: &Path,
+    stats: &LocomotionEvalStats,
+) -> anyhow::Result<()> {
+    if args.json {
+        let summary = LocomotionEvalSummary {
+            task: &args.task,
+            checkpoint: dir,
+            seed: args.seed,
+            stats,
+        };
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!(
+            "locomotion on {} ({} episodes, commands up to {:.2} m/s): lin vel error {:.3} m/s, yaw rate error {:.3} rad/s, falls {:.1}%, survival {:.1} s, cost of transport {:.2}",
+            stats.terrain,
+            stats.episodes,
+            stats.max_command,
+            stats.lin_vel_error,
+            stats.yaw_rate_error,
+            stats.fall_rate * 100.0,
+            stats.survival_s,
+            stats.cost_of_transport
         );
     }
     Ok(())

@@ -120,6 +120,15 @@ impl LocomotionEnv {
         self.command = command;
     }
 
+    /// Mechanical power of the joints in the last step, `sum |tau_i * qd_i|` (W).
+    pub fn mechanical_power(&self) -> f32 {
+        self.torques
+            .iter()
+            .zip(&self.qd)
+            .map(|(t, v)| (t * v).abs())
+            .sum()
+    }
+
     /// Sums of the reward terms since the last call, and the number of steps they cover.
     pub fn take_reward_terms(&mut self) -> (RewardTerms, u32) {
         let out = (self.term_sums, self.term_steps);

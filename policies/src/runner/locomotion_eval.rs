@@ -1,0 +1,149 @@
+//! The locomotion test set: seeded commands held for a whole episode each, pushes off, and the
+//! figures robot-learning people report (tracking errors, falls, survival, cost of transport).
+
+use crate::algo::RunningMeanStd;
+use crate::error::PolicyError;
+use crate::nets::ActorCritic;
+use crate::tensor_util::{matrix, to_vec};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use robots::RobotSpec;
+use serde::Serialize;
+use sim::Terrain;
+use sim::env::VecEnv;
+use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv};
+use std::sync::Arc;
+
+/// Figures of one evaluation (means over episodes).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocomotionEvalStats {
+    /// Name of the terrain the test ran on.
+    pub terrain: String,
+    /// Episodes in the test set.
+    pub episodes: usize,
+    /// Mean |command_xy - v_xy| over steps after the first second (m/s).
+    pub lin_vel_error: f32,
+    /// Mean |command_yaw - w_z| over steps after the first second (rad/s).
+    pub yaw_rate_error: f32,
+    /// Fraction of episodes that ended in a fall before the time limit.
+    pub fall_rate: f32,
+    /// Mean episode duration (s).
+    pub survival_s: f32,
+    /// Joint mechanical energy per weight and distance, `E / (m g d)` (dimensionless).
+    pub cost_of_transport: f32,
+    /// Largest planar command in the set (m/s).
+    pub max_command: f32,
+}
+
+/// Runs `episodes` seeded episodes (one per env, in parallel) of `config` with the policy's mean
+/// action. Commands are drawn from `config.commands` with `seed` and held for the episode.
+pub fn evaluate_locomotion(
+    model: &ActorCritic,
+    obs_norm: Option<&RunningMeanStd>,
+    spec: Arc<RobotSpec>,
+    config: &LocomotionConfig,
+    episodes: usize,
+    seed: u64,
+) -> Result<LocomotionEvalStats, PolicyError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let terrain = Terrain::new(config.terrain, seed);
+    let r = config.commands;
+    let mut draw = |[lo, hi]: [f32; 2]| {
+        if hi > lo {
+            rng.random_range(lo..=hi)
+        } else {
+            lo
+        }
+    };
+    let mut max_command = 0.0f32;
+    let envs = (0..episodes)
+        .map(|i| {
+            let c = [draw(r.lin_vel_x), draw(r.lin_vel_y), draw(r.ang_vel_yaw)];
+            max_command = max_command.max((c[0] * c[0] + c[1] * c[1]).sqrt());
+            let mut cfg = config.clone();
+            cfg.commands.lin_vel_x = [c[0]; 2];
+            cfg.commands.lin_vel_y = [c[1]; 2];
+            cfg.commands.ang_vel_yaw = [c[2]; 2];
+            cfg.resampling_s = cfg.episode_s * 2.0;
+            cfg.push_interval_s = 0.0;
+            LocomotionEnv::new(spec.clone(), terrain.clone(), cfg, seed ^ (i as u64 + 1))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut venv = VecEnv::from_envs(envs);
+    let (n, od) = (venv.num_envs(), venv.obs_dim());
+    let device = model.log_std.val().device();
+    let dt = config.physics.control_dt;
+    let settle = (1.0 / dt).round() as u32;
+    let max_steps = (config.episode_s / dt).round() as u32;
+    let mass = spec.total_mass() as f32;
+    let mut running = vec![true; n];
+    let mut fell = vec![false; n];
+    let mut steps = vec![0u32; n];
+    let (mut lin_err, mut yaw_err, mut counted) = (vec![0.0f32; n], vec![0.0f32; n], vec![0u32; n]);
+    let (mut energy, mut distance) = (vec![0.0f32; n], vec![0.0f32; n]);
+    let mut last_xy: Vec<[f32; 2]> = venv
+        .envs()
+        .iter()
+        .map(|e| e.world().base_state().pos_w.truncate().to_array())
+        .collect();
+    for _ in 0..max_steps {
+        if !running.iter().any(|r| *r) {
+            break;
+        }
+        let mut obs = venv.obs.clone();
+        if let Some(norm) = obs_norm {
+            norm.normalize(&mut obs, 5.0);
+        }
+        let actions = to_vec(model.action_mean(matrix(&obs, n, od, &device)));
+        venv.step(&actions)?;
+        for i in 0..n {
+            if !running[i] {
+                continue;
+            }
+            steps[i] += 1;
+            if venv.terminated[i] || venv.truncated[i] {
+                running[i] = false;
+                fell[i] = venv.terminated[i];
+                continue;
+            }
+            let env = &venv.envs()[i];
+            let base = env.world().base_state();
+            let cmd = env.command();
+            if steps[i] > settle {
+                let (ex, ey) = (cmd[0] - base.lin_vel_b.x, cmd[1] - base.lin_vel_b.y);
+                lin_err[i] += (ex * ex + ey * ey).sqrt();
+                yaw_err[i] += (cmd[2] - base.ang_vel_b.z).abs();
+                counted[i] += 1;
+            }
+            energy[i] += env.mechanical_power() * dt;
+            let xy = base.pos_w.truncate().to_array();
+            distance[i] +=
+                ((xy[0] - last_xy[i][0]).powi(2) + (xy[1] - last_xy[i][1]).powi(2)).sqrt();
+            last_xy[i] = xy;
+        }
+    }
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len().max(1) as f32;
+    let per_step = |sum: &[f32]| -> Vec<f32> {
+        sum.iter()
+            .zip(&counted)
+            .filter(|(_, c)| **c > 0)
+            .map(|(s, c)| s / *c as f32)
+            .collect()
+    };
+    let total_distance: f32 = distance.iter().sum();
+    let total_energy: f32 = energy.iter().sum();
+    Ok(LocomotionEvalStats {
+        terrain: config.terrain.name().to_string(),
+        episodes: n,
+        lin_vel_error: mean(&per_step(&lin_err)),
+        yaw_rate_error: mean(&per_step(&yaw_err)),
+        fall_rate: fell.iter().filter(|f| **f).count() as f32 / n.max(1) as f32,
+        survival_s: mean(&steps.iter().map(|s| *s as f32 * dt).collect::<Vec<_>>()),
+        cost_of_transport: if total_distance > 1e-3 {
+            total_energy / (mass * 9.81 * total_distance)
+        } else {
+            f32::NAN
+        },
+        max_command,
+    })
+}
