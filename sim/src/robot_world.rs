@@ -320,21 +320,39 @@ impl RobotWorld {
         }
     }
 
-    /// Sets PD position targets (joint order), clamped into the joint limits.
+    /// Sets PD position targets (joint order), clamped into the joint limits; a non-finite
+    /// target falls back to the default position.
     pub fn set_joint_targets(&mut self, targets: &[f32]) -> Result<(), SimError> {
         self.check_len("joint targets", targets.len())?;
-        for (k, (j, &t)) in self.joints.iter().zip(targets).enumerate() {
-            let t = if t.is_finite() {
-                t.clamp(j.lower, j.upper)
-            } else {
-                self.default_pos[k]
-            };
-            self.targets[k] = t;
-            if let Some(joint) = self.world.impulse_joints.get_mut(j.handle, false) {
-                joint.data.set_motor(j.axis, t, 0.0, j.stiffness, j.damping);
-            }
+        for (k, &t) in targets.iter().enumerate() {
+            self.set_target(k, t);
         }
         Ok(())
+    }
+
+    /// Sets PD targets from a policy action: `target = default + action_scale * action`.
+    /// Non-finite action entries count as zero.
+    pub fn apply_action(&mut self, action: &[f32]) -> Result<(), SimError> {
+        self.check_len("action", action.len())?;
+        let scale = self.spec.action_scale as f32;
+        for (k, &a) in action.iter().enumerate() {
+            let a = if a.is_finite() { a } else { 0.0 };
+            self.set_target(k, self.default_pos[k] + scale * a);
+        }
+        Ok(())
+    }
+
+    fn set_target(&mut self, k: usize, target: f32) {
+        let j = &self.joints[k];
+        let t = if target.is_finite() {
+            target.clamp(j.lower, j.upper)
+        } else {
+            self.default_pos[k]
+        };
+        self.targets[k] = t;
+        if let Some(joint) = self.world.impulse_joints.get_mut(j.handle, false) {
+            joint.data.set_motor(j.axis, t, 0.0, j.stiffness, j.damping);
+        }
     }
 
     /// Current PD targets (joint order).

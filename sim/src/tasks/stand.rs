@@ -53,7 +53,6 @@ pub struct StandEnv {
     steps: u32,
     q: Vec<f32>,
     qd: Vec<f32>,
-    targets: Vec<f32>,
     last_action: Vec<f32>,
     scales: ObservationScales,
 }
@@ -87,7 +86,6 @@ impl StandEnv {
             steps: 0,
             q: vec![0.0; n],
             qd: vec![0.0; n],
-            targets: vec![0.0; n],
             last_action: vec![0.0; n],
             scales: ObservationScales::default(),
         })
@@ -165,16 +163,8 @@ impl Env for StandEnv {
     }
 
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
-        let scale = self.world.spec().action_scale as f32;
-        for ((t, d), a) in self
-            .targets
-            .iter_mut()
-            .zip(self.world.default_positions())
-            .zip(action)
-        {
-            *t = d + scale * a;
-        }
-        let _ = self.world.set_joint_targets(&self.targets);
+        // The action length always matches: VecEnv checks it.
+        let _ = self.world.apply_action(action);
         self.last_action.copy_from_slice(action);
         self.world.step();
         self.steps += 1;

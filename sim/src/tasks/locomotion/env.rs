@@ -31,7 +31,6 @@ pub struct LocomotionEnv {
     q: Vec<f32>,
     qd: Vec<f32>,
     prev_qd: Vec<f32>,
-    targets: Vec<f32>,
     last_action: Vec<f32>,
     prev_action: Vec<f32>,
     torques: Vec<f32>,
@@ -90,7 +89,6 @@ impl LocomotionEnv {
             q: vec![0.0; n],
             qd: vec![0.0; n],
             prev_qd: vec![0.0; n],
-            targets: vec![0.0; n],
             last_action: vec![0.0; n],
             prev_action: vec![0.0; n],
             torques: vec![0.0; n],
@@ -245,21 +243,8 @@ impl Env for LocomotionEnv {
     }
 
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
-        let scale = self.world.spec().action_scale as f32;
-        for ((t, d), a) in self
-            .targets
-            .iter_mut()
-            .zip(self.world.default_positions())
-            .zip(action)
-        {
-            let a = if a.is_finite() {
-                a.clamp(-100.0, 100.0)
-            } else {
-                0.0
-            };
-            *t = d + scale * a;
-        }
-        let _ = self.world.set_joint_targets(&self.targets);
+        // The action length always matches: VecEnv checks it.
+        let _ = self.world.apply_action(action);
         self.prev_action.copy_from_slice(&self.last_action);
         self.last_action.copy_from_slice(action);
         self.world.step();
