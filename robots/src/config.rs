@@ -193,14 +193,14 @@ impl RobotConfig {
                 })
             })
             .collect::<Result<_, RobotError>>()?;
-        spec.terminate_contacts = match_bodies(
+        spec.terminate_contacts = match_links(
             spec,
             &self.terminate_on_contact,
             path,
             "terminate_on_contact",
         )?;
         spec.penalise_contacts =
-            match_bodies(spec, &self.penalise_contacts, path, "penalise_contacts")?;
+            match_links(spec, &self.penalise_contacts, path, "penalise_contacts")?;
         Ok(())
     }
 }
@@ -212,25 +212,35 @@ fn longest_match(map: &BTreeMap<String, f64>, name: &str) -> Option<f64> {
         .map(|(_, v)| *v)
 }
 
-/// Bodies any of whose links contains one of `patterns`; every pattern must match something.
-fn match_bodies(
+/// Names of the links (with collision shapes) that `patterns` select: a link whose name contains
+/// a pattern, or, when that link has no shapes of its own, every shaped link of its body. Every
+/// pattern must match at least one link.
+fn match_links(
     spec: &RobotSpec,
     patterns: &[String],
     path: &Path,
     key: &str,
-) -> Result<Vec<usize>, RobotError> {
-    let mut out = Vec::new();
+) -> Result<Vec<String>, RobotError> {
+    let mut out: Vec<String> = Vec::new();
     for (i, pattern) in patterns.iter().enumerate() {
         let mut found = false;
-        for (b, body) in spec.bodies.iter().enumerate() {
-            if body
-                .links
-                .iter()
-                .any(|(name, _)| name.contains(pattern.as_str()))
-            {
-                found = true;
-                if !out.contains(&b) {
-                    out.push(b);
+        for body in &spec.bodies {
+            for (name, _) in &body.links {
+                if name.contains(pattern.as_str()) {
+                    found = true;
+                    // A link without shapes of its own (e.g. A1's "base", whose box sits on the
+                    // fixed-joined "trunk") stands for every shape of its body.
+                    let own = body.collisions.iter().any(|c| &c.link == name);
+                    let links = body
+                        .collisions
+                        .iter()
+                        .filter(|c| !own || &c.link == name)
+                        .map(|c| &c.link);
+                    for link in links {
+                        if !out.contains(link) {
+                            out.push(link.clone());
+                        }
+                    }
                 }
             }
         }
@@ -242,6 +252,6 @@ fn match_bodies(
             ));
         }
     }
-    out.sort_unstable();
+    out.sort();
     Ok(out)
 }

@@ -137,10 +137,10 @@ pub struct RobotSpec {
     pub joints: Vec<JointSpec>,
     /// Feet, in the order the configuration lists them.
     pub feet: Vec<FootSpec>,
-    /// Bodies whose contact with anything but the robot ends an episode.
-    pub terminate_contacts: Vec<usize>,
-    /// Bodies whose contact is penalised (e.g. thighs, calves).
-    pub penalise_contacts: Vec<usize>,
+    /// URDF links whose contact with anything but the robot ends an episode.
+    pub terminate_contacts: Vec<String>,
+    /// URDF links whose contact is penalised (e.g. thighs, calves; feet are their own links).
+    pub penalise_contacts: Vec<String>,
     /// Scale from a policy action to a joint-position offset: `target = default + scale * action`.
     pub action_scale: f64,
 }

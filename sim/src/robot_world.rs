@@ -66,6 +66,8 @@ pub struct RobotWorld {
     pub(crate) world: PhysicsWorld,
     bodies: Vec<RigidBodyHandle>,
     body_colliders: Vec<Vec<ColliderHandle>>,
+    /// Every collider with the URDF link it was declared in.
+    link_colliders: Vec<(String, ColliderHandle)>,
     joints: Vec<JointRuntime>,
     ground: ColliderHandle,
     pub(crate) targets: Vec<f32>,
@@ -114,6 +116,7 @@ impl RobotWorld {
         let mut bodies = Vec::with_capacity(spec.bodies.len());
         let mut body_colliders = Vec::with_capacity(spec.bodies.len());
         let mut skipped_meshes = 0;
+        let mut link_colliders = Vec::new();
         for body in &spec.bodies {
             let mprops = MassProperties::with_inertia_matrix(
                 to_vec3(&body.com_b),
@@ -161,11 +164,11 @@ impl RobotWorld {
                         GROUND_GROUP,
                         InteractionTestMode::And,
                     ));
-                colliders.push(world.colliders.insert_with_parent(
-                    collider,
-                    handle,
-                    &mut world.bodies,
-                ));
+                let ch = world
+                    .colliders
+                    .insert_with_parent(collider, handle, &mut world.bodies);
+                link_colliders.push((c.link.clone(), ch));
+                colliders.push(ch);
             }
             bodies.push(handle);
             body_colliders.push(colliders);
@@ -235,6 +238,7 @@ impl RobotWorld {
             world,
             bodies,
             body_colliders,
+            link_colliders,
             joints,
             ground,
             targets: default_pos.clone(),
@@ -523,6 +527,25 @@ impl RobotWorld {
         for (_, collider) in self.world.colliders.iter_mut() {
             collider.set_friction(friction);
         }
+    }
+
+    /// The colliders of the named URDF links (unknown names contribute none).
+    pub fn colliders_of_links(&self, links: &[String]) -> Vec<ColliderHandle> {
+        self.link_colliders
+            .iter()
+            .filter(|(name, _)| links.contains(name))
+            .map(|(_, h)| *h)
+            .collect()
+    }
+
+    /// Whether any of `colliders` touches the ground.
+    pub fn any_touches_ground(&self, colliders: &[ColliderHandle]) -> bool {
+        colliders.iter().any(|c| {
+            self.world
+                .narrow_phase
+                .contact_pair(self.ground, *c)
+                .is_some_and(|p| p.has_any_active_contact())
+        })
     }
 
     /// Whether body `index` touches the ground.

@@ -46,6 +46,14 @@ fn reward_terms_are_finite_and_tracking_rises_over_a_few_iterations() {
         for (name, value) in sum.named() {
             assert!(value.is_finite(), "reward term {name} is {value}");
         }
+        if std::env::var("EMBODY_DEBUG_TERMS").is_ok() {
+            let per: Vec<(&str, f32)> = sum
+                .named()
+                .iter()
+                .map(|(n, v)| (*n, v / steps as f32))
+                .collect();
+            eprintln!("{per:?}");
+        }
         tracking.push(sum.tracking_lin_vel / steps as f32);
     }
     let early: f32 = tracking[..5].iter().sum::<f32>() / 5.0;

@@ -13,7 +13,7 @@ use crate::terrain::Terrain;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::glamx::Quat;
-use rapier3d::prelude::Vec3;
+use rapier3d::prelude::{ColliderHandle, Vec3};
 use robots::{
     ObservationScales, ProprioState, RobotSpec, build_proprio_observation, proprio_obs_dim,
 };
@@ -46,6 +46,7 @@ impl Default for StandConfig {
 /// One robot asked to stand.
 pub struct StandEnv {
     world: RobotWorld,
+    terminate_colliders: Vec<ColliderHandle>,
     config: StandConfig,
     rng: ChaCha8Rng,
     nominal_height: f32,
@@ -73,11 +74,13 @@ impl StandEnv {
         }
         let nominal_height = robots::nominal_base_height(&spec).unwrap_or(0.5) as f32;
         let n = spec.num_joints();
+        let terminate = spec.terminate_contacts.clone();
         let world = RobotWorld::new(spec, terrain, config.physics)?;
         let max_steps = (config.episode_s / config.physics.control_dt)
             .round()
             .max(1.0) as u32;
         Ok(Self {
+            terminate_colliders: world.colliders_of_links(&terminate),
             world,
             config,
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -173,12 +176,7 @@ impl Env for StandEnv {
         let dh = base.pos_w.z - self.nominal_height;
         let tilt = base.tilt_deg().to_radians();
         let reward = (-dh * dh / 0.01).exp() + (-tilt * tilt / 0.1).exp();
-        let fell = self
-            .world
-            .spec()
-            .terminate_contacts
-            .iter()
-            .any(|&b| self.world.body_touches_ground(b));
+        let fell = self.world.any_touches_ground(&self.terminate_colliders);
         let terminated =
             fell || self.world.has_non_finite_state() || obs.iter().any(|v| !v.is_finite());
         StepOutcome {

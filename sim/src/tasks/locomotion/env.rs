@@ -9,7 +9,7 @@ use crate::terrain::Terrain;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::glamx::Quat;
-use rapier3d::prelude::Vec3;
+use rapier3d::prelude::{ColliderHandle, Vec3};
 use robots::{
     ObservationScales, ProprioState, RobotSpec, build_proprio_observation, proprio_obs_dim,
 };
@@ -18,6 +18,12 @@ use std::sync::Arc;
 /// A legged robot asked to follow `[vx, vy, yaw rate]` commands.
 pub struct LocomotionEnv {
     world: RobotWorld,
+    /// Colliders of each foot link.
+    feet: Vec<Vec<ColliderHandle>>,
+    /// Colliders of each penalised link.
+    penalised: Vec<Vec<ColliderHandle>>,
+    /// Colliders whose ground contact ends the episode.
+    terminating: Vec<ColliderHandle>,
     terrain: Terrain,
     config: LocomotionConfig,
     rng: ChaCha8Rng,
@@ -67,12 +73,26 @@ impl LocomotionEnv {
                 }
             })
             .collect();
-        let feet = spec.feet.len();
-        let world = RobotWorld::new(spec, &terrain, config.physics)?;
+        let num_feet = spec.feet.len();
+        let world = RobotWorld::new(spec.clone(), &terrain, config.physics)?;
+        let feet = spec
+            .feet
+            .iter()
+            .map(|f| world.colliders_of_links(std::slice::from_ref(&f.name)))
+            .collect();
+        let penalised = spec
+            .penalise_contacts
+            .iter()
+            .map(|l| world.colliders_of_links(std::slice::from_ref(l)))
+            .collect();
+        let terminating = world.colliders_of_links(&spec.terminate_contacts);
         let dt = config.physics.control_dt;
         let steps_of = |s: f32| (s / dt).round().max(1.0) as u32;
         Ok(Self {
             world,
+            feet,
+            penalised,
+            terminating,
             terrain,
             rng: ChaCha8Rng::seed_from_u64(seed),
             nominal_height,
@@ -93,8 +113,8 @@ impl LocomotionEnv {
             prev_action: vec![0.0; n],
             torques: vec![0.0; n],
             soft_limits,
-            air_time: vec![0.0; feet],
-            touchdown: vec![0.0; feet],
+            air_time: vec![0.0; num_feet],
+            touchdown: vec![0.0; num_feet],
             term_sums: RewardTerms::default(),
             term_steps: 0,
             scales: ObservationScales::default(),
@@ -253,9 +273,8 @@ impl Env for LocomotionEnv {
         self.world.joint_positions(&mut self.q);
         self.world.joint_velocities(&mut self.qd);
         self.world.pd_torques(&self.q, &self.qd, &mut self.torques);
-        let spec = self.world.spec().clone();
-        for (k, foot) in spec.feet.iter().enumerate() {
-            let contact = self.world.body_touches_ground(foot.body);
+        for k in 0..self.feet.len() {
+            let contact = self.world.any_touches_ground(&self.feet[k]);
             self.air_time[k] += self.dt;
             self.touchdown[k] = 0.0;
             if contact {
@@ -266,10 +285,10 @@ impl Env for LocomotionEnv {
                 self.air_time[k] = 0.0;
             }
         }
-        let collisions = spec
-            .penalise_contacts
+        let collisions = self
+            .penalised
             .iter()
-            .filter(|&&b| self.world.body_touches_ground(b))
+            .filter(|link| self.world.any_touches_ground(link))
             .count() as u32;
         let base = self.world.base_state();
         let terms = RewardTerms::compute(
@@ -312,10 +331,7 @@ impl Env for LocomotionEnv {
             }
         }
         self.observe(obs);
-        let fell = spec
-            .terminate_contacts
-            .iter()
-            .any(|&b| self.world.body_touches_ground(b));
+        let fell = self.world.any_touches_ground(&self.terminating);
         let broken = self.world.has_non_finite_state() || obs.iter().any(|v| !v.is_finite());
         StepOutcome {
             reward: if reward.is_finite() { reward } else { 0.0 },
