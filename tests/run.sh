@@ -16,7 +16,7 @@ fi
 export EMBODY_PYTHON="$PWD/$VENV/bin/python"
 # Pin burn's default device to the CPU backend (its optimiser-state loader uses the default).
 export BURN_DEVICE="${BURN_DEVICE:-flex}"
-cargo test --workspace --all-targets "$@"
+cargo test --workspace --all-targets --no-fail-fast "$@"
 if [ "${EMBODY_TEST_WGPU:-0}" = "1" ]; then
   cargo test -p policies --features wgpu --test wgpu_parity
 fi

@@ -1,24 +1,17 @@
 //! Kill a training run with SIGKILL mid-iteration and `--resume` it: training continues from the
 //! last checkpoint and reproduces the later metrics of an uninterrupted run with the same seed.
+//! (A test of the `embody` package, so cargo builds the binary it drives.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn embody_bin() -> PathBuf {
-    // target/debug/deps/resume-<hash> -> target/debug/embody
-    let exe = std::env::current_exe().expect("test executable path");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("embody"))
-        .expect("target dir");
-    assert!(
-        bin.is_file(),
-        "{} missing: run `cargo test --workspace --all-targets`",
-        bin.display()
-    );
-    bin
+    PathBuf::from(env!("CARGO_BIN_EXE_embody"))
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 const ARGS: [&str; 8] = [
@@ -41,7 +34,7 @@ fn train(out: &Path, extra: &[&str]) -> Command {
         .args(ARGS)
         .arg("--json")
         .args(extra);
-    cmd.current_dir(embody_tests::repo_root());
+    cmd.current_dir(repo_root());
     cmd
 }
 
