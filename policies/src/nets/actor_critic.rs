@@ -3,6 +3,7 @@
 use super::mlp::Mlp;
 use burn::module::Param;
 use burn::prelude::*;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 /// Network sizes and the initial action noise.
@@ -50,6 +51,28 @@ impl ActorCritic {
         Self {
             actor: Mlp::new(obs_dim, &config.actor_hidden, act_dim, device),
             critic: Mlp::new(obs_dim, &config.critic_hidden, 1, device),
+            log_std: Param::from_tensor(Tensor::<1>::full(
+                [act_dim],
+                config.init_noise_std.ln(),
+                device,
+            )),
+        }
+    }
+
+    /// Builds the networks on `device` with initial weights drawn from `seed` alone (see
+    /// [`Mlp::new_seeded`]): the training runner uses this, so runs are reproducible even when
+    /// several train in one process.
+    pub fn new_seeded(
+        obs_dim: usize,
+        act_dim: usize,
+        config: &ActorCriticConfig,
+        device: &Device,
+        seed: u64,
+    ) -> Self {
+        let mut rng = <ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+        Self {
+            actor: Mlp::new_seeded(obs_dim, &config.actor_hidden, act_dim, device, &mut rng),
+            critic: Mlp::new_seeded(obs_dim, &config.critic_hidden, 1, device, &mut rng),
             log_std: Param::from_tensor(Tensor::<1>::full(
                 [act_dim],
                 config.init_noise_std.ln(),

@@ -1,7 +1,10 @@
 //! A multilayer perceptron with ELU hidden activations and a linear output.
 
+use burn::module::Param;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
 
 /// ELU with alpha 1, written so its gradient stays finite for large inputs (burn's `elu` masks an
 /// `exp` branch whose gradient turns NaN above ~88).
@@ -24,6 +27,43 @@ impl Mlp {
         let layers = dims
             .windows(2)
             .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+            .collect();
+        Self { layers }
+    }
+
+    /// Builds the layers on `device` with weights and biases drawn from `rng` (PyTorch's
+    /// default: uniform in +-1/sqrt(fan_in)). Unlike [`Mlp::new`], which draws from burn's
+    /// process-wide RNG, this is deterministic however many models are built concurrently.
+    pub fn new_seeded(
+        input: usize,
+        hidden: &[usize],
+        output: usize,
+        device: &Device,
+        rng: &mut ChaCha8Rng,
+    ) -> Self {
+        let mut dims = vec![input];
+        dims.extend_from_slice(hidden);
+        dims.push(output);
+        let layers = dims
+            .windows(2)
+            .map(|w| {
+                let (fan_in, fan_out) = (w[0], w[1]);
+                let bound = 1.0 / (fan_in as f32).sqrt();
+                let mut draw = |n: usize| -> Vec<f32> {
+                    (0..n).map(|_| rng.random_range(-bound..bound)).collect()
+                };
+                let mut layer = LinearConfig::new(fan_in, fan_out).init(device);
+                // burn stores weights as [in, out].
+                let weight = Tensor::<2>::from_data(
+                    TensorData::new(draw(fan_in * fan_out), [fan_in, fan_out]),
+                    device,
+                );
+                let bias =
+                    Tensor::<1>::from_data(TensorData::new(draw(fan_out), [fan_out]), device);
+                layer.weight = Param::from_tensor(weight);
+                layer.bias = Some(Param::from_tensor(bias));
+                layer
+            })
             .collect();
         Self { layers }
     }

@@ -99,7 +99,13 @@ impl<E: Env> OnPolicyRunner<E> {
         }
         let train_device = device.clone().autodiff();
         train_device.seed(seed);
-        let model = ActorCritic::new(venv.obs_dim(), venv.action_dim(), policy, &train_device);
+        let model = ActorCritic::new_seeded(
+            venv.obs_dim(),
+            venv.action_dim(),
+            policy,
+            &train_device,
+            seed,
+        );
         let storage = RolloutStorage::new(
             ppo_config.num_steps_per_env,
             venv.num_envs(),

@@ -14,9 +14,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::glamx::Quat;
 use rapier3d::prelude::{ColliderHandle, Vec3};
-use robots::{
-    ObservationScales, ProprioState, RobotSpec, build_proprio_observation, proprio_obs_dim,
-};
+use robots::{ObservationScales, RobotSpec, proprio_obs_dim};
 use std::sync::Arc;
 
 /// Settings of the stand task.
@@ -112,18 +110,14 @@ impl StandEnv {
     fn observe(&mut self, obs: &mut [f32]) {
         self.world.joint_positions(&mut self.q);
         self.world.joint_velocities(&mut self.qd);
-        let base = self.world.base_state();
-        let state = ProprioState {
-            lin_vel_b: base.lin_vel_b.to_array(),
-            ang_vel_b: base.ang_vel_b.to_array(),
-            gravity_b: base.gravity_b.to_array(),
-            command: [0.0; 3],
-            joint_pos: &self.q,
-            joint_vel: &self.qd,
-            last_action: &self.last_action,
-        };
-        let ok =
-            build_proprio_observation(&state, self.world.default_positions(), &self.scales, obs);
+        let ok = self.world.observe_proprio(
+            &self.q,
+            &self.qd,
+            [0.0; 3],
+            &self.last_action,
+            &self.scales,
+            obs,
+        );
         debug_assert!(ok, "observation buffer has the wrong length");
     }
 }

@@ -10,9 +10,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::glamx::Quat;
 use rapier3d::prelude::{ColliderHandle, Vec3};
-use robots::{
-    ObservationScales, ProprioState, RobotSpec, build_proprio_observation, proprio_obs_dim,
-};
+use robots::{ObservationScales, RobotSpec, proprio_obs_dim};
 use std::sync::Arc;
 
 /// A legged robot asked to follow `[vx, vy, yaw rate]` commands.
@@ -182,37 +180,28 @@ impl LocomotionEnv {
         }
     }
 
+    /// Writes the observation with uniform noise added (amplitudes in raw units, scaled like
+    /// the quantity they perturb).
     fn observe(&mut self, obs: &mut [f32]) {
-        let base = self.world.base_state();
-        let n = self.config.noise;
-        let mut lin = base.lin_vel_b.to_array();
-        let mut ang = base.ang_vel_b.to_array();
-        let mut grav = base.gravity_b.to_array();
-        for i in 0..3 {
-            lin[i] += self.noise(n.lin_vel);
-            ang[i] += self.noise(n.ang_vel);
-            grav[i] += self.noise(n.gravity);
-        }
-        let mut q = self.q.clone();
-        let mut qd = self.qd.clone();
-        for v in q.iter_mut() {
-            *v += self.noise(n.dof_pos);
-        }
-        for v in qd.iter_mut() {
-            *v += self.noise(n.dof_vel);
-        }
-        let state = ProprioState {
-            lin_vel_b: lin,
-            ang_vel_b: ang,
-            gravity_b: grav,
-            command: self.command,
-            joint_pos: &q,
-            joint_vel: &qd,
-            last_action: &self.last_action,
-        };
-        let ok =
-            build_proprio_observation(&state, self.world.default_positions(), &self.scales, obs);
+        let ok = self.world.observe_proprio(
+            &self.q,
+            &self.qd,
+            self.command,
+            &self.last_action,
+            &self.scales,
+            obs,
+        );
         debug_assert!(ok, "observation buffer has the wrong length");
+        let (n, s, nj) = (self.config.noise, self.scales, self.q.len());
+        for i in 0..3 {
+            obs[i] += self.noise(n.lin_vel) * s.lin_vel;
+            obs[3 + i] += self.noise(n.ang_vel) * s.ang_vel;
+            obs[6 + i] += self.noise(n.gravity);
+        }
+        for j in 0..nj {
+            obs[12 + j] += self.noise(n.dof_pos) * s.dof_pos;
+            obs[12 + nj + j] += self.noise(n.dof_vel) * s.dof_vel;
+        }
     }
 }
 
