@@ -65,7 +65,6 @@ pub struct RobotWorld {
     config: PhysicsConfig,
     pub(crate) world: PhysicsWorld,
     bodies: Vec<RigidBodyHandle>,
-    body_colliders: Vec<Vec<ColliderHandle>>,
     /// Every collider with the URDF link it was declared in.
     link_colliders: Vec<(String, ColliderHandle)>,
     joints: Vec<JointRuntime>,
@@ -114,7 +113,6 @@ impl RobotWorld {
                 )),
         );
         let mut bodies = Vec::with_capacity(spec.bodies.len());
-        let mut body_colliders = Vec::with_capacity(spec.bodies.len());
         let mut skipped_meshes = 0;
         let mut link_colliders = Vec::new();
         for body in &spec.bodies {
@@ -129,7 +127,6 @@ impl RobotWorld {
                 .additional_mass_properties(mprops)
                 .can_sleep(false);
             let handle = world.bodies.insert(rb);
-            let mut colliders = Vec::new();
             for c in &body.collisions {
                 let shape = match c.shape {
                     Shape::Box { size } => SharedShape::cuboid(
@@ -168,10 +165,8 @@ impl RobotWorld {
                     .colliders
                     .insert_with_parent(collider, handle, &mut world.bodies);
                 link_colliders.push((c.link.clone(), ch));
-                colliders.push(ch);
             }
             bodies.push(handle);
-            body_colliders.push(colliders);
         }
         let mut joints = Vec::with_capacity(spec.joints.len());
         for j in &spec.joints {
@@ -237,7 +232,6 @@ impl RobotWorld {
             config,
             world,
             bodies,
-            body_colliders,
             link_colliders,
             joints,
             ground,
@@ -576,19 +570,7 @@ impl RobotWorld {
         })
     }
 
-    /// Whether body `index` touches the ground.
-    pub fn body_touches_ground(&self, index: usize) -> bool {
-        self.body_colliders.get(index).is_some_and(|cs| {
-            cs.iter().any(|c| {
-                self.world
-                    .narrow_phase
-                    .contact_pair(self.ground, *c)
-                    .is_some_and(|p| p.has_any_active_contact())
-            })
-        })
-    }
-
-    /// Whether any collider of the robot contains a NaN or infinite pose or velocity.
+    /// Whether any body of the robot has a NaN or infinite pose or velocity.
     pub fn has_non_finite_state(&self) -> bool {
         self.bodies.iter().any(|h| {
             let rb = &self.world.bodies[*h];

@@ -221,6 +221,9 @@ impl<E: Env> OnPolicyRunner<E> {
         self.storage.stds.copy_from_slice(&stds);
         let mut actions = vec![0.0f32; n * ad];
         let mut log_probs = vec![0.0f32; n];
+        let mut rewards = vec![0.0f32; n];
+        let mut dones = vec![0.0f32; n];
+        let scale = self.config.reward_scale;
         for _ in 0..self.ppo.config.num_steps_per_env {
             if let Some(norm) = &mut self.obs_norm {
                 norm.update(&self.venv.obs);
@@ -242,17 +245,14 @@ impl<E: Env> OnPolicyRunner<E> {
             self.storage
                 .push(&obs, &actions, &means, &values, &log_probs);
             self.venv.step(&actions)?;
-            let scale = self.config.reward_scale;
-            let mut rewards: Vec<f32> = self.venv.rewards.iter().map(|r| r * scale).collect();
-            let dones: Vec<f32> = (0..n)
-                .map(|e| {
-                    if self.venv.terminated[e] || self.venv.truncated[e] {
-                        1.0
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
+            for e in 0..n {
+                rewards[e] = self.venv.rewards[e] * scale;
+                dones[e] = if self.venv.terminated[e] || self.venv.truncated[e] {
+                    1.0
+                } else {
+                    0.0
+                };
+            }
             // Bootstrap time-outs from the value of the terminal observation.
             let timed_out: Vec<usize> = (0..n).filter(|&e| self.venv.truncated[e]).collect();
             if !timed_out.is_empty() {
