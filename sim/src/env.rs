@@ -35,4 +35,9 @@ pub trait Env: Send {
     /// # Shapes
     /// `action: [action_dim]`, `obs: [obs_dim]`
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome;
+    /// Sums of the task's named reward terms since the last call, and the number of steps they
+    /// cover; then starts new sums. Tasks without named terms report `(vec![], 0)`.
+    fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
+        (Vec::new(), 0)
+    }
 }

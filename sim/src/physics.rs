@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Rapier steps per control step, and each Rapier step runs `solver_substeps` substeps in which
 /// the joint PD motors are solved (so PD acts at `control_dt / (decimation * solver_substeps)`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct PhysicsConfig {
     /// Policy period in seconds (0.02 = 50 Hz).
     pub control_dt: f32,

@@ -66,6 +66,7 @@ pub fn evaluate_locomotion(
             cfg.commands.ang_vel_yaw = [c[2]; 2];
             cfg.resampling_s = cfg.episode_s * 2.0;
             cfg.push_interval_s = 0.0;
+            cfg.random_episode_start = false;
             LocomotionEnv::new(spec.clone(), terrain.clone(), cfg, seed ^ (i as u64 + 1))
         })
         .collect::<Result<Vec<_>, _>>()?;

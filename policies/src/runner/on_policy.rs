@@ -78,6 +78,7 @@ pub struct OnPolicyRunner<E: Env> {
     rng: ChaCha8Rng,
     seed: u64,
     needs_reseed: bool,
+    reward_terms: Vec<(&'static str, f32)>,
     iteration: usize,
     total_steps: u64,
     returns: VecDeque<f32>,
@@ -124,6 +125,7 @@ impl<E: Env> OnPolicyRunner<E> {
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
             seed,
             needs_reseed: true,
+            reward_terms: Vec::new(),
             iteration: 0,
             total_steps: 0,
             returns: VecDeque::new(),
@@ -289,6 +291,7 @@ impl<E: Env> OnPolicyRunner<E> {
         );
         self.storage.advantages = adv;
         self.storage.returns = ret;
+        self.collect_reward_terms();
         let collect_s = start.elapsed().as_secs_f32();
         let progress = self.iteration as f64 / self.config.max_iterations.max(1) as f64;
         let update = self.ppo.update(&self.storage, progress, &mut self.rng);
@@ -314,5 +317,39 @@ impl<E: Env> OnPolicyRunner<E> {
         };
         self.iteration += 1;
         Ok(stats)
+    }
+
+    /// Mean per-step value of each named reward term over the last iteration's collection
+    /// (e.g. locomotion's `tracking_lin_vel`); empty for tasks without named terms.
+    pub fn reward_terms(&self) -> &[(&'static str, f32)] {
+        &self.reward_terms
+    }
+
+    /// Names of the task's reward terms (drains the first env's sums to learn them).
+    pub fn reward_term_names(&mut self) -> Vec<&'static str> {
+        self.venv
+            .envs_mut()
+            .first_mut()
+            .map(|e| e.drain_reward_terms().0.into_iter().map(|(k, _)| k).collect())
+            .unwrap_or_default()
+    }
+
+    fn collect_reward_terms(&mut self) {
+        let mut sums: Vec<(&'static str, f32)> = Vec::new();
+        let mut steps = 0u32;
+        for env in self.venv.envs_mut() {
+            let (terms, n) = env.drain_reward_terms();
+            if sums.is_empty() {
+                sums = terms.iter().map(|(k, _)| (*k, 0.0)).collect();
+            }
+            for ((_, total), (_, v)) in sums.iter_mut().zip(&terms) {
+                *total += v;
+            }
+            steps += n;
+        }
+        for (_, total) in &mut sums {
+            *total /= steps.max(1) as f32;
+        }
+        self.reward_terms = sums;
     }
 }

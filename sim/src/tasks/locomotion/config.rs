@@ -134,6 +134,10 @@ pub struct LocomotionConfig {
     pub terrain: TerrainKind,
     /// Physics rates.
     pub physics: PhysicsConfig,
+    /// After a reseed, start each env at a random point of its episode (legged_gym's
+    /// `init_at_random_ep_len`), so time-outs and command resampling are spread over the batch
+    /// instead of hitting every env in the same step.
+    pub random_episode_start: bool,
 }
 
 impl Default for LocomotionConfig {
@@ -153,6 +157,7 @@ impl Default for LocomotionConfig {
             max_push_vel_xy: 1.0,
             terrain: TerrainKind::Flat,
             physics: PhysicsConfig::default(),
+            random_episode_start: true,
         }
     }
 }

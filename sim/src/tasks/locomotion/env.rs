@@ -31,6 +31,8 @@ pub struct LocomotionEnv {
     resample_steps: u32,
     push_steps: u32,
     steps: u32,
+    /// Set by `reseed`: the next reset starts at a random point of the episode.
+    spread_next_reset: bool,
     command: [f32; 3],
     q: Vec<f32>,
     qd: Vec<f32>,
@@ -103,6 +105,7 @@ impl LocomotionEnv {
                 u32::MAX
             },
             steps: 0,
+            spread_next_reset: false,
             command: [0.0; 3],
             q: vec![0.0; n],
             qd: vec![0.0; n],
@@ -123,6 +126,11 @@ impl LocomotionEnv {
     /// The simulated world.
     pub fn world(&self) -> &RobotWorld {
         &self.world
+    }
+
+    /// The terrain this env walks on.
+    pub fn terrain(&self) -> &Terrain {
+        &self.terrain
     }
 
     /// The current command `[vx, vy, yaw rate]`.
@@ -216,6 +224,7 @@ impl Env for LocomotionEnv {
 
     fn reseed(&mut self, seed: u64) {
         self.rng = ChaCha8Rng::seed_from_u64(seed);
+        self.spread_next_reset = self.config.random_episode_start;
     }
 
     fn reset(&mut self, obs: &mut [f32]) {
@@ -245,6 +254,9 @@ impl Env for LocomotionEnv {
         self.prev_action.fill(0.0);
         self.air_time.fill(0.0);
         self.steps = 0;
+        if std::mem::take(&mut self.spread_next_reset) {
+            self.steps = self.rng.random_range(0..self.max_steps);
+        }
         self.world.joint_positions(&mut self.q);
         self.world.joint_velocities(&mut self.qd);
         self.prev_qd.copy_from_slice(&self.qd);
@@ -327,5 +339,10 @@ impl Env for LocomotionEnv {
             terminated: fell || broken,
             truncated: self.steps >= self.max_steps,
         }
+    }
+
+    fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
+        let (sums, steps) = self.take_reward_terms();
+        (sums.named().to_vec(), steps)
     }
 }
