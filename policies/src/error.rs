@@ -29,12 +29,24 @@ pub enum PolicyError {
         /// Why it is unavailable.
         message: String,
     },
+    /// A buffer handed to the deploy runtime has the wrong length.
+    #[error("{what}: expected {expected} values, got {got}")]
+    Length {
+        /// What the buffer holds.
+        what: String,
+        /// The length the policy needs.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
     /// The simulator failed.
+    #[cfg(feature = "train")]
     #[error(transparent)]
     Sim(#[from] sim::SimError),
 }
 
 impl PolicyError {
+    #[cfg_attr(not(feature = "train"), allow(dead_code))]
     pub(crate) fn config(key: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Config {
             key: key.into(),
