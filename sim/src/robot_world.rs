@@ -40,6 +40,18 @@ impl BaseState {
     }
 }
 
+/// One touching pair of a robot link and the ground, after the last step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroundContact {
+    /// The URDF link whose collider touches the ground.
+    pub link: String,
+    /// Mean world position of the solver contact points (m).
+    pub point_w: Vec3,
+    /// Force of the ground on the link, world frame (N): normal and friction impulses of the last
+    /// physics substep over its duration.
+    pub force_w: Vec3,
+}
+
 /// Per-joint facts needed every step, in `f32`.
 #[derive(Debug, Clone)]
 struct JointRuntime {
@@ -68,10 +80,14 @@ pub struct RobotWorld {
     /// Every collider with the URDF link it was declared in.
     link_colliders: Vec<(String, ColliderHandle)>,
     joints: Vec<JointRuntime>,
-    ground: ColliderHandle,
+    pub(crate) ground: ColliderHandle,
     pub(crate) targets: Vec<f32>,
     skipped_meshes: usize,
     default_pos: Vec<f32>,
+    /// External forces (N, world) applied per body since the last clear (for visualisation).
+    external_force_w: Vec<Vec3>,
+    /// Pushes so far and the velocity change of the last one (for visualisation).
+    pushes: (u64, Vec3),
 }
 
 pub(crate) fn to_pose(iso: &Isometry3<f64>) -> Pose {
@@ -238,7 +254,10 @@ impl RobotWorld {
             targets: default_pos.clone(),
             skipped_meshes,
             default_pos,
+            external_force_w: Vec::new(),
+            pushes: (0, Vec3::ZERO),
         };
+        rw.external_force_w = vec![Vec3::ZERO; rw.bodies.len()];
         let height = robots::nominal_base_height(&rw.spec).unwrap_or(0.5) as f32;
         let q = rw.default_pos.clone();
         rw.reset_pose(Vec3::new(0.0, 0.0, height), Quat::IDENTITY, &q)?;
@@ -301,6 +320,7 @@ impl RobotWorld {
             rb.reset_forces(true);
             rb.reset_torques(true);
         }
+        self.external_force_w.fill(Vec3::ZERO);
         self.set_joint_targets(q)?;
         Ok(())
     }
@@ -507,6 +527,7 @@ impl RobotWorld {
         torque_w: Vec3,
     ) -> Result<(), SimError> {
         let h = self.body_handle(index)?;
+        self.external_force_w[index] += force_w;
         let rb = &mut self.world.bodies[h];
         rb.add_force(force_w, true);
         rb.add_torque(torque_w, true);
@@ -521,12 +542,14 @@ impl RobotWorld {
         point_w: Vec3,
     ) -> Result<(), SimError> {
         let h = self.body_handle(index)?;
+        self.external_force_w[index] += force_w;
         self.world.bodies[h].add_force_at_point(force_w, point_w, true);
         Ok(())
     }
 
     /// Removes all external forces and torques.
     pub fn clear_external_wrenches(&mut self) {
+        self.external_force_w.fill(Vec3::ZERO);
         for h in &self.bodies {
             let rb = &mut self.world.bodies[*h];
             rb.reset_forces(true);
@@ -536,11 +559,29 @@ impl RobotWorld {
 
     /// Adds a velocity change (m/s, world frame) to every body: a push.
     pub fn push(&mut self, delta_v_w: Vec3) {
+        self.pushes = (self.pushes.0 + 1, delta_v_w);
         for h in &self.bodies {
             let rb = &mut self.world.bodies[*h];
             let v = rb.linvel() + delta_v_w;
             rb.set_linvel(v, true);
         }
+    }
+
+    /// Replaces the ground with `terrain` (keeping the ground's friction); the robot is left
+    /// where it is, so call [`RobotWorld::reset_pose`] next.
+    pub fn set_terrain(&mut self, terrain: &Terrain) {
+        let friction = self.world.colliders[self.ground].friction();
+        self.world.remove_collider(self.ground);
+        self.ground = self.world.colliders.insert(
+            terrain
+                .collider()
+                .friction(friction)
+                .collision_groups(InteractionGroups::new(
+                    GROUND_GROUP,
+                    ROBOT_GROUP,
+                    InteractionTestMode::And,
+                )),
+        );
     }
 
     /// Sets the friction coefficient of the ground and of every robot collider (domain
@@ -558,6 +599,58 @@ impl RobotWorld {
             .filter(|(name, _)| links.contains(name))
             .map(|(_, h)| *h)
             .collect()
+    }
+
+    /// External forces (N, world frame) acting on each body (body order), as added by
+    /// [`Self::apply_external_wrench`] and [`Self::apply_external_force_at_point`] since the last
+    /// [`Self::clear_external_wrenches`] or reset.
+    pub fn external_forces_w(&self) -> &[Vec3] {
+        &self.external_force_w
+    }
+
+    /// Number of [`Self::push`]es so far and the velocity change (m/s, world) of the last one.
+    pub fn last_push(&self) -> (u64, Vec3) {
+        self.pushes
+    }
+
+    /// Every robot link touching the ground, with contact point and force.
+    pub fn ground_contacts(&self) -> Vec<GroundContact> {
+        let dt = self.world.integration_parameters.dt;
+        let bodies = &self.world.bodies;
+        let mut out = Vec::new();
+        for (link, ch) in &self.link_colliders {
+            let Some(pair) = self.world.narrow_phase.contact_pair(self.ground, *ch) else {
+                continue;
+            };
+            if !pair.has_any_active_contact() {
+                continue;
+            }
+            let (mut sum, mut count) = (Vec3::ZERO, 0usize);
+            for m in pair.solver_manifolds() {
+                for c in &m.data.solver_contacts {
+                    let (a, b) = m.data.solver_contact_world_points(c, bodies);
+                    sum += 0.5 * (a + b);
+                    count += 1;
+                }
+            }
+            if count == 0 {
+                continue;
+            }
+            // The manifold normal points from the pair's first collider to its second; the
+            // impulse pushes the second one along it.
+            let impulse = pair.total_impulse();
+            let on_robot = if pair.collider2 == *ch {
+                impulse
+            } else {
+                -impulse
+            };
+            out.push(GroundContact {
+                link: link.clone(),
+                point_w: sum / count as f32,
+                force_w: on_robot / dt.max(f32::EPSILON),
+            });
+        }
+        out
     }
 
     /// Whether any of `colliders` touches the ground.

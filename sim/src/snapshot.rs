@@ -4,7 +4,7 @@ use crate::robot_world::RobotWorld;
 use rapier3d::prelude::*;
 
 /// Everything that determines how a world continues: bodies, colliders, joints (with warm-start
-/// impulses), islands, broad and narrow phase (with contact caches), and the PD targets.
+/// impulses), islands, broad and narrow phase (with contact caches), the PD targets and which collider is the ground.
 #[derive(Clone)]
 pub struct WorldSnapshot {
     bodies: RigidBodySet,
@@ -15,6 +15,7 @@ pub struct WorldSnapshot {
     broad_phase: BroadPhaseBvh,
     narrow_phase: NarrowPhase,
     targets: Vec<f32>,
+    ground: ColliderHandle,
 }
 
 impl WorldSnapshot {
@@ -28,6 +29,7 @@ impl WorldSnapshot {
             broad_phase: w.world.broad_phase.clone(),
             narrow_phase: w.world.narrow_phase.clone(),
             targets: w.targets.clone(),
+            ground: w.ground,
         }
     }
 
@@ -40,5 +42,6 @@ impl WorldSnapshot {
         w.world.broad_phase.clone_from(&self.broad_phase);
         w.world.narrow_phase.clone_from(&self.narrow_phase);
         w.targets.clone_from(&self.targets);
+        w.ground = self.ground;
     }
 }

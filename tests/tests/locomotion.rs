@@ -5,7 +5,7 @@ use policies::config::TrainConfig;
 use policies::runner::OnPolicyRunner;
 use sim::Terrain;
 use sim::env::VecEnv;
-use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv, RewardTerms};
+use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv, RewardTerms, TerrainCurriculum};
 use std::sync::Arc;
 
 #[test]
@@ -36,25 +36,17 @@ fn reward_terms_are_finite_and_tracking_rises_over_a_few_iterations() {
     let mut tracking = Vec::new();
     for _ in 0..30 {
         runner.iterate().expect("iteration");
-        let mut sum = RewardTerms::default();
-        let mut steps = 0u32;
-        for env in runner.venv.envs_mut() {
-            let (terms, n) = env.take_reward_terms();
-            sum.accumulate(&terms);
-            steps += n;
-        }
-        for (name, value) in sum.named() {
+        // Per-step means of the named terms over the iteration's collection.
+        let terms = runner.reward_terms().to_vec();
+        assert_eq!(terms.len(), RewardTerms::default().named().len());
+        for (name, value) in &terms {
             assert!(value.is_finite(), "reward term {name} is {value}");
         }
         if std::env::var("EMBODY_DEBUG_TERMS").is_ok() {
-            let per: Vec<(&str, f32)> = sum
-                .named()
-                .iter()
-                .map(|(n, v)| (*n, v / steps as f32))
-                .collect();
-            eprintln!("{per:?}");
+            eprintln!("{terms:?}");
         }
-        tracking.push(sum.tracking_lin_vel / steps as f32);
+        let lin = terms.iter().find(|(k, _)| *k == "tracking_lin_vel");
+        tracking.push(lin.expect("tracking_lin_vel term").1);
     }
     let early: f32 = tracking[..5].iter().sum::<f32>() / 5.0;
     let late: f32 = tracking[25..].iter().sum::<f32>() / 5.0;
@@ -63,4 +55,56 @@ fn reward_terms_are_finite_and_tracking_rises_over_a_few_iterations() {
         late > early,
         "tracking term did not rise: {early} -> {late}"
     );
+}
+
+/// The terrain curriculum gives each env its own tile, demotes an env that stood still while
+/// commanded to walk, and rebuilds that env's ground for the new level.
+#[test]
+fn curriculum_demotes_robots_that_do_not_walk_and_rebuilds_their_terrain() {
+    let task = LocomotionConfig {
+        episode_s: 1.0,
+        random_episode_start: false,
+        push_interval_s: 0.0,
+        commands: sim::tasks::locomotion::CommandRanges {
+            lin_vel_x: [0.8, 1.0],
+            lin_vel_y: [0.0, 0.0],
+            ang_vel_yaw: [0.0, 0.0],
+        },
+        curriculum: Some(TerrainCurriculum {
+            max_initial_level: 5,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let spec = Arc::new(robots::load_builtin_or_path("quadruped").expect("robot"));
+    let mut venv = VecEnv::try_new(16, |i| {
+        LocomotionEnv::new(spec.clone(), Terrain::flat(), task.clone(), 7 ^ i as u64)
+    })
+    .expect("envs");
+    let before: Vec<_> = venv
+        .envs()
+        .iter()
+        .map(|e| e.terrain_level().expect("curriculum on"))
+        .collect();
+    let types: std::collections::HashSet<_> = before.iter().map(|(t, _)| *t).collect();
+    assert!(types.len() >= 3, "16 envs should cover several terrain types: {types:?}");
+    assert!(before.iter().all(|(_, l)| *l <= 5));
+    let tiles: Vec<_> = venv.envs().iter().map(|e| e.terrain().kind).collect();
+    assert!(tiles.iter().all(|k| k.name() != "flat"), "curriculum tiles replace flat ground");
+    let zeros = vec![0.0f32; venv.num_envs() * venv.action_dim()];
+    // One 1 s episode of standing still (default pose) while asked for about 0.9 m/s.
+    for _ in 0..50 {
+        venv.step(&zeros).expect("step");
+    }
+    for (env, (ty, level)) in venv.envs().iter().zip(&before) {
+        let (ty_now, level_now) = env.terrain_level().expect("curriculum on");
+        assert_eq!(ty_now, *ty, "an env keeps its terrain type");
+        assert_eq!(level_now, level.saturating_sub(1), "standing still demotes by one");
+        let expected = task.curriculum.expect("on").terrain_kind(*ty, level_now, true);
+        assert_eq!(
+            env.terrain().kind.name(),
+            expected.name(),
+            "ground rebuilt for the new level"
+        );
+    }
 }

@@ -11,13 +11,13 @@ use robots::RobotSpec;
 use serde::Serialize;
 use sim::Terrain;
 use sim::env::VecEnv;
-use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv};
+use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv, eval_terrains};
 use std::sync::Arc;
 
 /// Figures of one evaluation (means over episodes).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LocomotionEvalStats {
-    /// Name of the terrain the test ran on.
+    /// Name of the terrain test set (`flat`, `rough`, `slope`, `stairs`, `rough_stairs`).
     pub terrain: String,
     /// Episodes in the test set.
     pub episodes: usize,
@@ -36,17 +36,25 @@ pub struct LocomotionEvalStats {
 }
 
 /// Runs `episodes` seeded episodes (one per env, in parallel) of `config` with the policy's mean
-/// action. Commands are drawn from `config.commands` with `seed` and held for the episode.
+/// action on the named terrain test set (`sim::tasks::locomotion::eval_terrains`; episode `i`
+/// runs on its terrain `i % len`). Commands are drawn from `config.commands` with `seed` and held
+/// for the episode; pushes and the terrain curriculum are off.
 pub fn evaluate_locomotion(
     model: &ActorCritic,
     obs_norm: Option<&RunningMeanStd>,
     spec: Arc<RobotSpec>,
     config: &LocomotionConfig,
+    terrain_set: &str,
     episodes: usize,
     seed: u64,
 ) -> Result<LocomotionEvalStats, PolicyError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let terrain = Terrain::new(config.terrain, seed);
+    let kinds = eval_terrains(terrain_set)?;
+    let terrains: Vec<Terrain> = kinds
+        .iter()
+        .enumerate()
+        .map(|(k, kind)| Terrain::new(*kind, seed ^ (k as u64) << 32))
+        .collect();
     let r = config.commands;
     let mut draw = |[lo, hi]: [f32; 2]| {
         if hi > lo {
@@ -67,7 +75,10 @@ pub fn evaluate_locomotion(
             cfg.resampling_s = cfg.episode_s * 2.0;
             cfg.push_interval_s = 0.0;
             cfg.random_episode_start = false;
-            LocomotionEnv::new(spec.clone(), terrain.clone(), cfg, seed ^ (i as u64 + 1))
+            cfg.curriculum = None;
+            cfg.command_curriculum = None;
+            let terrain = terrains[i % terrains.len()].clone();
+            LocomotionEnv::new(spec.clone(), terrain, cfg, seed ^ (i as u64 + 1))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut venv = VecEnv::from_envs(envs);
@@ -134,7 +145,7 @@ pub fn evaluate_locomotion(
     let total_distance: f32 = distance.iter().sum();
     let total_energy: f32 = energy.iter().sum();
     Ok(LocomotionEvalStats {
-        terrain: config.terrain.name().to_string(),
+        terrain: terrain_set.to_string(),
         episodes: n,
         lin_vel_error: mean(&per_step(&lin_err)),
         yaw_rate_error: mean(&per_step(&yaw_err)),

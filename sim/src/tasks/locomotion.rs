@@ -1,11 +1,15 @@
 //! Velocity-command locomotion in the manner of legged_gym: a legged robot follows forward,
 //! lateral and yaw-rate commands, with legged_gym's reward terms, observation noise, friction
-//! randomisation and random pushes.
+//! randomisation, random pushes and a terrain curriculum.
 
 mod config;
+mod curriculum;
 mod env;
+mod eval_sets;
 mod rewards;
 
 pub use config::{CommandRanges, LocomotionConfig, NoiseScales, RewardScales};
+pub use curriculum::{CommandCurriculum, TerrainCurriculum, TerrainProportions, TerrainType};
 pub use env::LocomotionEnv;
+pub use eval_sets::{EVAL_SET_NAMES, eval_terrains};
 pub use rewards::{RewardInputs, RewardTerms};

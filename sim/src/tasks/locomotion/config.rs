@@ -2,6 +2,7 @@
 
 use crate::error::SimError;
 use crate::physics::PhysicsConfig;
+use super::curriculum::{CommandCurriculum, TerrainCurriculum};
 use crate::terrain::TerrainKind;
 use serde::{Deserialize, Serialize};
 
@@ -130,8 +131,14 @@ pub struct LocomotionConfig {
     pub push_interval_s: f32,
     /// Largest push (m/s added to the base's horizontal velocity).
     pub max_push_vel_xy: f32,
-    /// Ground.
+    /// Ground (every env the same; ignored while the curriculum is on).
     pub terrain: TerrainKind,
+    /// Terrain curriculum: each env gets its own terrain tile and level (`[env.curriculum]`;
+    /// absent = off).
+    pub curriculum: Option<TerrainCurriculum>,
+    /// Command curriculum: lateral and yaw commands open up per env as it learns to track
+    /// (`[env.command_curriculum]`; absent = off).
+    pub command_curriculum: Option<CommandCurriculum>,
     /// Physics rates.
     pub physics: PhysicsConfig,
     /// After a reseed, start each env at a random point of its episode (legged_gym's
@@ -156,6 +163,8 @@ impl Default for LocomotionConfig {
             push_interval_s: 15.0,
             max_push_vel_xy: 1.0,
             terrain: TerrainKind::Flat,
+            curriculum: None,
+            command_curriculum: None,
             physics: PhysicsConfig::default(),
             random_episode_start: true,
         }
@@ -216,6 +225,19 @@ impl LocomotionConfig {
                 "soft_dof_pos_limit",
                 format!("must be in (0, 1], got {}", self.soft_dof_pos_limit),
             );
+        }
+        if let Err((key, message)) = self.terrain.validate() {
+            return bad(&format!("terrain.{key}"), message);
+        }
+        if let Some(c) = &self.curriculum
+            && let Err((key, message)) = c.validate()
+        {
+            return bad(&key, message);
+        }
+        if let Some(c) = &self.command_curriculum
+            && let Err((key, message)) = c.validate()
+        {
+            return bad(&key, message);
         }
         self.physics.validate()
     }

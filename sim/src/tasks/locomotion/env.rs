@@ -1,6 +1,7 @@
 //! One robot following velocity commands.
 
 use super::config::LocomotionConfig;
+use super::curriculum::TerrainType;
 use super::rewards::{RewardInputs, RewardTerms};
 use crate::env::{Env, StepOutcome};
 use crate::error::SimError;
@@ -46,6 +47,24 @@ pub struct LocomotionEnv {
     term_sums: RewardTerms,
     term_steps: u32,
     scales: ObservationScales,
+    /// This env's place in the terrain curriculum, when it is on.
+    level: Option<CurriculumSlot>,
+    /// Steps since the last reset (`steps` may start mid-episode).
+    episode_steps: u32,
+    /// Planar distance the commands asked for since the last reset (m).
+    commanded_distance: f32,
+    /// Level in the command curriculum (0 when it is off).
+    command_level: u32,
+    /// Sum of the linear tracking kernel since the last reset.
+    tracking_sum: f32,
+}
+
+/// Terrain type and level of one env in the curriculum.
+#[derive(Debug, Clone, Copy)]
+struct CurriculumSlot {
+    ty: TerrainType,
+    level: u32,
+    downhill: bool,
 }
 
 impl LocomotionEnv {
@@ -57,6 +76,19 @@ impl LocomotionEnv {
         seed: u64,
     ) -> Result<Self, SimError> {
         config.validate()?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (terrain, level) = match &config.curriculum {
+            Some(c) => {
+                let slot = CurriculumSlot {
+                    ty: c.type_for(rng.random_range(0.0..1.0)),
+                    level: rng.random_range(0..=c.max_initial_level),
+                    downhill: rng.random_range(0..2) == 0,
+                };
+                let kind = c.terrain_kind(slot.ty, slot.level, slot.downhill);
+                (Terrain::new(kind, rng.random()), Some(slot))
+            }
+            None => (terrain, None),
+        };
         let n = spec.num_joints();
         let nominal_height = robots::nominal_base_height(&spec).unwrap_or(0.5) as f32;
         let soft = config.soft_dof_pos_limit;
@@ -94,7 +126,7 @@ impl LocomotionEnv {
             penalised,
             terminating,
             terrain,
-            rng: ChaCha8Rng::seed_from_u64(seed),
+            rng,
             nominal_height,
             dt,
             max_steps: steps_of(config.episode_s),
@@ -119,6 +151,11 @@ impl LocomotionEnv {
             term_sums: RewardTerms::default(),
             term_steps: 0,
             scales: ObservationScales::default(),
+            level,
+            episode_steps: 0,
+            commanded_distance: 0.0,
+            command_level: 0,
+            tracking_sum: 0.0,
             config,
         })
     }
@@ -131,6 +168,31 @@ impl LocomotionEnv {
     /// The terrain this env walks on.
     pub fn terrain(&self) -> &Terrain {
         &self.terrain
+    }
+
+    /// Terrain type and level of this env in the curriculum (`None` when it is off).
+    pub fn terrain_level(&self) -> Option<(TerrainType, u32)> {
+        self.level.map(|s| (s.ty, s.level))
+    }
+
+    /// Moves this env along the curriculum after an episode and rebuilds its terrain if its
+    /// level changed.
+    fn update_curriculum(&mut self) {
+        let (Some(c), Some(mut slot)) = (self.config.curriculum, self.level) else {
+            return;
+        };
+        if self.episode_steps == 0 {
+            return;
+        }
+        let distance = self.world.base_state().pos_w.truncate().length();
+        let level = c.next_level(slot.level, distance, self.commanded_distance, &mut self.rng);
+        if level != slot.level {
+            slot.level = level;
+            self.level = Some(slot);
+            let kind = c.terrain_kind(slot.ty, level, slot.downhill);
+            self.terrain = Terrain::new(kind, self.rng.random());
+            self.world.set_terrain(&self.terrain);
+        }
     }
 
     /// The current command `[vx, vy, yaw rate]`.
@@ -161,8 +223,18 @@ impl LocomotionEnv {
         out
     }
 
+    /// Level of this env in the command curriculum (`None` when it is off).
+    pub fn command_level(&self) -> Option<u32> {
+        self.config.command_curriculum.map(|_| self.command_level)
+    }
+
     fn resample_command(&mut self) {
-        let r = self.config.commands;
+        let mut r = self.config.commands;
+        if let Some(c) = self.config.command_curriculum {
+            let share = c.share(self.command_level);
+            r.lin_vel_y = r.lin_vel_y.map(|v| v * share);
+            r.ang_vel_yaw = r.ang_vel_yaw.map(|v| v * share);
+        }
         let mut draw = |[lo, hi]: [f32; 2]| {
             if hi > lo {
                 self.rng.random_range(lo..=hi)
@@ -228,6 +300,21 @@ impl Env for LocomotionEnv {
     }
 
     fn reset(&mut self, obs: &mut [f32]) {
+        self.update_curriculum();
+        if let Some(c) = self.config.command_curriculum
+            && self.episode_steps > 0
+        {
+            let mut tracking = self.tracking_sum / self.episode_steps as f32;
+            // Only an episode that lasted half its length may promote (a quick fall with a
+            // zero command tracks "perfectly").
+            if 2 * self.episode_steps < self.max_steps {
+                tracking = tracking.min(c.promote_tracking);
+            }
+            self.command_level = c.next_level(self.command_level, tracking);
+        }
+        self.tracking_sum = 0.0;
+        self.episode_steps = 0;
+        self.commanded_distance = 0.0;
         let [flo, fhi] = self.config.friction_range;
         let friction = if fhi > flo {
             self.rng.random_range(flo..=fhi)
@@ -270,6 +357,8 @@ impl Env for LocomotionEnv {
         self.last_action.copy_from_slice(action);
         self.world.step();
         self.steps += 1;
+        self.episode_steps += 1;
+        self.commanded_distance += self.dt * self.command[0].hypot(self.command[1]);
         self.prev_qd.copy_from_slice(&self.qd);
         self.world.joint_positions(&mut self.q);
         self.world.joint_velocities(&mut self.qd);
@@ -312,6 +401,9 @@ impl Env for LocomotionEnv {
             &self.config.rewards,
         );
         self.term_sums.accumulate(&terms);
+        if self.config.rewards.tracking_lin_vel != 0.0 {
+            self.tracking_sum += terms.tracking_lin_vel / (self.config.rewards.tracking_lin_vel * self.dt);
+        }
         self.term_steps += 1;
         let mut reward = terms.total();
         if self.config.only_positive_rewards {
@@ -333,11 +425,15 @@ impl Env for LocomotionEnv {
         }
         self.observe(obs);
         let fell = self.world.any_touches_ground(&self.terminating);
+        // A robot about to walk off its terrain tile has done what the curriculum asks: end the
+        // episode as a time-out (bootstrapped), not a failure.
+        let p = base.pos_w;
+        let off_tile = p.x.abs().max(p.y.abs()) > self.terrain.half_extent() - 1.0;
         let broken = self.world.has_non_finite_state() || obs.iter().any(|v| !v.is_finite());
         StepOutcome {
             reward: if reward.is_finite() { reward } else { 0.0 },
             terminated: fell || broken,
-            truncated: self.steps >= self.max_steps,
+            truncated: self.steps >= self.max_steps || off_tile,
         }
     }
 

@@ -1,0 +1,77 @@
+//! Named terrain sets of the locomotion test (`embody eval locomotion --terrain NAME`). Fixed
+//! here, apart from the training config, so a test set cannot drift with what a run trained on.
+
+use crate::error::SimError;
+use crate::terrain::TerrainKind;
+
+/// Names of the test sets.
+pub const EVAL_SET_NAMES: [&str; 5] = ["flat", "rough", "slope", "stairs", "rough_stairs"];
+
+/// Side of every heightfield tile of the test sets (m); an episode that walks off its tile ends
+/// as a time-out, not a fall.
+const TILE: f32 = 24.0;
+
+fn rough() -> TerrainKind {
+    TerrainKind::Rough {
+        amplitude: 0.04,
+        cell: 0.1,
+        size: TILE,
+    }
+}
+
+fn stairs(step_height: f32) -> TerrainKind {
+    TerrainKind::Stairs {
+        step_height,
+        step_width: 0.31,
+        steps: 6,
+        cell: 0.05,
+        size: TILE,
+    }
+}
+
+/// The terrains of test set `name`; episode `i` runs on terrain `i % len`.
+pub fn eval_terrains(name: &str) -> Result<Vec<TerrainKind>, SimError> {
+    Ok(match name {
+        "flat" => vec![TerrainKind::Flat],
+        "rough" => vec![rough()],
+        "slope" => [0.25, -0.25]
+            .map(|grade| TerrainKind::Slope {
+                grade,
+                length: 3.0,
+                cell: 0.1,
+                size: TILE,
+            })
+            .to_vec(),
+        "stairs" => vec![stairs(0.08), stairs(-0.08)],
+        // The rough-terrain test: rough ground, stairs down and stairs up in turn.
+        "rough_stairs" => vec![rough(), stairs(0.08), stairs(-0.08)],
+        other => {
+            return Err(SimError::Config {
+                key: "terrain".into(),
+                message: format!("unknown test set '{other}'; sets: {EVAL_SET_NAMES:?}"),
+            });
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_set_builds_and_validates() {
+        for name in EVAL_SET_NAMES {
+            let set = eval_terrains(name).expect(name);
+            assert!(!set.is_empty());
+            for kind in set {
+                kind.validate().expect(name);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_set_is_named_in_the_error() {
+        let e = eval_terrains("moon").unwrap_err().to_string();
+        assert!(e.contains("moon") && e.contains("rough_stairs"), "{e}");
+    }
+}
