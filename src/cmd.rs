@@ -1,9 +1,11 @@
 //! Subcommand definitions and dispatch.
 
 mod bench;
+mod play;
 mod plot;
 mod sim_cmd;
 mod train;
+mod train_viz;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +25,9 @@ enum Command {
     Train(train::TrainArgs),
     /// Evaluate a checkpoint on a seeded, held-out test set.
     Eval(train::EvalArgs),
+    /// Run a trained policy in the simulator, driven by a gamepad, the keyboard or a command
+    /// script; optionally streamed to a Rerun viewer or saved as .rrd; prints a summary.
+    Play(play::PlayArgs),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -35,5 +40,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(cmd),
         Command::Train(args) => train::run_train(args),
         Command::Eval(args) => train::run_eval(args),
+        Command::Play(args) => play::run_play(args),
     }
 }

@@ -5,6 +5,10 @@
 # EMBODY_TEST_WGPU=1 also builds burn's wgpu backend (a second, heavy build: ~390 crates) and runs
 # the flex-vs-wgpu PPO parity test; without a GPU it needs Mesa's Vulkan driver (Debian:
 # mesa-vulkan-drivers). CI sets it.
+#
+# The Rerun and gamepad features (a third build: rerun ~410 crates, gilrs needs libudev-dev) are
+# tested too, with recordings checked by the rerun tool from rerun-sdk (same venv);
+# EMBODY_TEST_RERUN=0 skips them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${EMBODY_VENV:-.venv-peers}"
@@ -13,10 +17,22 @@ if ! "$VENV/bin/python" -c "import mujoco" 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "mujoco==4.0.0" "numpy<3"
 fi
+if [ "${EMBODY_TEST_RERUN:-1}" = "1" ] && ! "$VENV/bin/python" -c "import rerun, sys; sys.exit(rerun.__version__ != '0.36.3')" 2>/dev/null; then
+  echo "setting up rerun-sdk in $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "rerun-sdk==0.36.3"
+fi
 export EMBODY_PYTHON="$PWD/$VENV/bin/python"
 # Pin burn's default device to the CPU backend (its optimiser-state loader uses the default).
 export BURN_DEVICE="${BURN_DEVICE:-flex}"
 cargo test --workspace --all-targets --no-fail-fast "$@"
+if [ "${EMBODY_TEST_RERUN:-1}" = "1" ]; then
+  if ! pkg-config --exists libudev 2>/dev/null; then
+    echo "the gamepad feature needs libudev-dev (apt-get install libudev-dev pkg-config)" >&2
+    exit 1
+  fi
+  cargo test -p sim --features rerun,gamepad --lib --no-fail-fast
+  cargo test -p embody --features rerun,gamepad --test cli_play_rerun --no-fail-fast
+fi
 if [ "${EMBODY_TEST_WGPU:-0}" = "1" ]; then
   cargo test -p policies --features wgpu --test wgpu_parity
 fi

@@ -32,4 +32,31 @@ pub enum SimError {
         /// What is wrong.
         message: String,
     },
+    /// A file could not be read, or its content is wrong (the message names the key or line).
+    #[error("{}: {message}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// No gamepad can be read (no udev, no `/dev/input`, nothing connected).
+    #[error("gamepad: {0}")]
+    Gamepad(String),
+    /// A Rerun recording could not be created or written.
+    #[error("rerun: {0}")]
+    Rerun(String),
+}
+
+impl SimError {
+    /// The same error located in `path` (a config error becomes a file error naming the key).
+    pub fn in_file(self, path: &std::path::Path) -> Self {
+        match self {
+            Self::Config { key, message } => Self::File {
+                path: path.to_path_buf(),
+                message: format!("{key}: {message}"),
+            },
+            other => other,
+        }
+    }
 }

@@ -6,9 +6,13 @@
 //! - [`env`]: the single-environment trait and the batched [`env::VecEnv`] over flat `f32` buffers,
 //!   stepped in parallel with rayon.
 //! - [`tasks`]: what a robot is asked to do (standing, and more with later tasks).
+//! - [`command`]: velocity commands and their sources (gamepad teleoperation with the `gamepad`
+//!   feature, keyboard, scripted command files), as pure logic over this crate's own events.
+//! - [`viz`]: what the visual debugger shows, as data; logged to Rerun with the `rerun` feature.
 //!
 //! Frames: Z up; `_w` world frame, `_b` body frame. Units: SI.
 
+pub mod command;
 pub mod env;
 mod error;
 mod physics;
@@ -17,6 +21,7 @@ mod snapshot;
 mod stand_check;
 pub mod tasks;
 mod terrain;
+pub mod viz;
 
 pub use error::SimError;
 pub use physics::PhysicsConfig;
@@ -24,7 +29,7 @@ pub use physics::PhysicsConfig;
 pub use rapier3d::glamx::Quat;
 /// The 3-vector type of the simulator's API (glam, as used by Rapier).
 pub use rapier3d::prelude::Vec3;
-pub use robot_world::{BaseState, RobotWorld};
+pub use robot_world::{BaseState, GroundContact, RobotWorld};
 pub use snapshot::WorldSnapshot;
 pub use stand_check::{StandSummary, run_stand};
 pub use terrain::{Terrain, TerrainKind};

@@ -45,6 +45,9 @@ pub struct TrainArgs {
     /// Print one JSON object with the final figures.
     #[arg(long)]
     pub json: bool,
+    /// Rerun recording of the run.
+    #[command(flatten)]
+    pub viz: super::train_viz::RerunArgs,
 }
 
 /// Arguments of `embody eval`.
@@ -157,7 +160,7 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     }
 }
 
-fn train_task<E: Env>(
+fn train_task<E: Env + super::train_viz::VizEnv>(
     venv: VecEnv<E>,
     args: &TrainArgs,
     config: &TrainConfig,
@@ -179,14 +182,16 @@ fn train_task<E: Env>(
         let optimizer = checkpoint::load_optimizer(&dir)?;
         runner.resume_from(ckpt, optimizer)?;
     }
-    train_loop(&mut runner, config, run_dir, args.json)
+    let mut viz = super::train_viz::TrainViz::open(&args.viz, &runner, run_dir, args.json)?;
+    train_loop(&mut runner, config, run_dir, args.json, &mut viz)
 }
 
-fn train_loop<E: Env>(
+fn train_loop<E: Env + super::train_viz::VizEnv>(
     runner: &mut OnPolicyRunner<E>,
     config: &TrainConfig,
     run_dir: &Path,
     json: bool,
+    viz: &mut super::train_viz::TrainViz,
 ) -> anyhow::Result<()> {
     std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
     let csv_path = run_dir.join("metrics.csv");
@@ -250,6 +255,7 @@ fn train_loop<E: Env>(
             u.grad_norm,
             u.learning_rate
         )?;
+        viz.iteration(runner, &s)?;
         bar.set_message(format!(
             "{:.0} steps/s  return {:.1}  length {:.0}",
             s.steps_per_s, s.mean_return, s.mean_episode_length
@@ -268,6 +274,7 @@ fn train_loop<E: Env>(
         last = Some(s);
     }
     bar.finish();
+    viz.finish()?;
     if let Err(e) = super::plot::learning_curve(run_dir, &format!("PPO on {}", config.task)) {
         eprintln!("warning: no learning-curve plot: {e:#}");
     }

@@ -1,0 +1,184 @@
+//! With the `rerun` feature: `embody play --rrd` and `embody train --rerun` write recordings
+//! that the rerun tool (Python rerun-sdk 0.36, the crate's minor) verifies, with the expected
+//! entity paths and one frame per control step (play) or iteration (train).
+//! Run by tests/run.sh as `cargo test -p embody --features rerun,gamepad --test cli_play_rerun`;
+//! it needs $EMBODY_PYTHON with rerun-sdk (tests/run.sh sets it up).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn embody() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_embody"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("command runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{cmd:?} failed: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The summary of `tests/cli/rrd_summary.py`: verify, then entity paths and frame counts.
+fn summary(rrd: &Path) -> Value {
+    let python = std::env::var("EMBODY_PYTHON").expect(
+        "EMBODY_PYTHON must point at a Python with rerun-sdk==0.36.3 (tests/run.sh sets it up)",
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/rrd_summary.py");
+    let out = run_ok(Command::new(python).arg(script).arg(rrd));
+    serde_json::from_str(out.trim()).expect("summary JSON")
+}
+
+fn train(run: &Path, extra: &[&str]) {
+    run_ok(
+        embody()
+            .args(["train", "locomotion", "--json", "--out"])
+            .arg(run)
+            .args([
+                "--set",
+                "runner.num_envs=4",
+                "--set",
+                "ppo.num_steps_per_env=8",
+                "--set",
+                "ppo.num_mini_batches=1",
+            ])
+            .args(extra),
+    );
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("embody-rr-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn entity<'a>(s: &'a Value, path: &str) -> &'a Value {
+    let e = &s["entities"][path];
+    assert!(
+        !e.is_null(),
+        "missing entity {path}; have {:?}",
+        s["entities"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>())
+    );
+    e
+}
+
+#[test]
+fn play_recording_has_the_robot_terrain_contacts_and_plots_per_step() {
+    let dir = tmp("play");
+    let run = dir.join("run");
+    train(&run, &["--set", "runner.max_iterations=1"]);
+    let rrd = dir.join("play.rrd");
+    let script = dir.join("cmds.toml");
+    std::fs::write(
+        &script,
+        "[[command]]\nt = 0.0\nvx = 0.5\n[[command]]\nt = 1.0\nyaw_rate = 0.5\n",
+    )
+    .expect("write");
+    let out = run_ok(
+        embody()
+            .args([
+                "play",
+                "locomotion",
+                "--json",
+                "--seconds",
+                "2",
+                "--pushes",
+                "--checkpoint",
+            ])
+            .arg(&run)
+            .arg("--commands")
+            .arg(&script)
+            .arg("--rrd")
+            .arg(&rrd),
+    );
+    let v: Value = serde_json::from_str(out.trim()).expect("JSON");
+    let steps = v["steps"].as_u64().expect("steps");
+    assert_eq!(steps, 100);
+    let s = summary(&rrd);
+    eprintln!(
+        "entities: {}",
+        s["entities"].as_object().map_or(0, |o| o.len())
+    );
+    assert!(
+        s["blueprints"].as_u64() >= Some(1),
+        "a blueprint is stored: {s}"
+    );
+    // Static scene.
+    assert_eq!(entity(&s, "world")["static"], true);
+    assert_eq!(entity(&s, "world/env0/terrain")["static"], true);
+    assert_eq!(
+        entity(&s, "world/env0/robot/base/shapes/boxes")["static"],
+        true
+    );
+    // One frame per control step, on both timelines.
+    for path in [
+        "world/env0/robot/base",
+        "world/env0/robot/FL_calf",
+        "world/env0/contacts",
+        "world/env0/contact_forces",
+        "world/env0/external_forces",
+        "world/env0/velocity/command",
+        "world/env0/velocity/actual",
+        "plots/env0/velocity/vx/command",
+        "plots/env0/velocity/yaw_rate/actual",
+        "plots/env0/joints/FL_hip_joint/position",
+        "plots/env0/joints/FL_hip_joint/target",
+        "plots/env0/joints/RR_calf_joint/torque",
+        "plots/env0/rewards/tracking_lin_vel",
+        "plots/env0/rewards/dof_acc",
+    ] {
+        let e = entity(&s, path);
+        assert_eq!(e["step"].as_u64(), Some(steps), "{path}: {e}");
+        assert_eq!(e["sim_time"].as_u64(), Some(steps), "{path}: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn training_recording_has_scalars_and_envs_per_iteration() {
+    let dir = tmp("train");
+    let run = dir.join("run");
+    let rrd = dir.join("train.rrd");
+    let rrd_arg = rrd.to_string_lossy().into_owned();
+    train(
+        &run,
+        &[
+            "--set",
+            "runner.max_iterations=3",
+            "--rerun",
+            "--rerun-envs",
+            "2",
+            "--rerun-rrd",
+            rrd_arg.as_str(),
+        ],
+    );
+    let s = summary(&rrd);
+    for path in [
+        "train/return",
+        "train/episode_length",
+        "train/loss/policy",
+        "train/loss/value",
+        "train/entropy",
+        "train/kl",
+        "train/learning_rate",
+        "train/steps_per_s",
+        "train/rewards/tracking_lin_vel",
+        "world/env0/robot/base",
+        "world/env1/robot/base",
+        "world/env1/contacts",
+    ] {
+        let e = entity(&s, path);
+        assert_eq!(e["iteration"].as_u64(), Some(3), "{path}: {e}");
+    }
+    assert_eq!(entity(&s, "world/env1/terrain")["static"], true);
+    assert!(
+        s["entities"]["world/env2/robot/base"].is_null(),
+        "only 2 envs shown"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
