@@ -36,3 +36,13 @@ fi
 if [ "${EMBODY_TEST_WGPU:-0}" = "1" ]; then
   cargo test -p policies --features wgpu --test wgpu_parity
 fi
+# ROS 2 (embody_ros, r2r): installs the ROS 2 Jazzy wheels into ros2_ws/.venv-ros on first use,
+# then builds the nodes and runs their tests against rclpy (needs libclang: apt-get install
+# libclang-dev clang). EMBODY_TEST_ROS=0 skips them.
+if [ "${EMBODY_TEST_ROS:-1}" = "1" ]; then
+  (
+    # shellcheck source=/dev/null
+    source ros2_ws/env.sh
+    cargo test -p embody_ros --features ros --no-fail-fast
+  )
+fi
