@@ -181,7 +181,9 @@ fn read_tensor(
     Ok(Some((view.shape().to_vec(), data)))
 }
 
-fn read_config(path: &Path) -> Result<(Option<String>, Option<String>, Option<f32>, Vec<usize>), PolicyError> {
+fn read_config(
+    path: &Path,
+) -> Result<(Option<String>, Option<String>, Option<f32>, Vec<usize>), PolicyError> {
     let text = std::fs::read_to_string(path).map_err(|e| file_err(path, e))?;
     let table: toml::Table = toml::from_str(&text)
         .map_err(|e| file_err(path, format!("invalid TOML: {}", e.message())))?;
@@ -203,10 +205,12 @@ fn read_config(path: &Path) -> Result<(Option<String>, Option<String>, Option<f3
         .and_then(|v| v.as_array())
     {
         for (k, v) in arr.iter().enumerate() {
-            let w = v
-                .as_integer()
-                .filter(|w| *w > 0)
-                .ok_or_else(|| file_err(path, format!("policy.actor_hidden[{k}]: not a positive integer")))?;
+            let w = v.as_integer().filter(|w| *w > 0).ok_or_else(|| {
+                file_err(
+                    path,
+                    format!("policy.actor_hidden[{k}]: not a positive integer"),
+                )
+            })?;
             hidden.push(w as usize);
         }
     }
@@ -266,7 +270,10 @@ impl DeployPolicy {
             });
         }
         let Some(last) = layers.last() else {
-            return Err(file_err(&st_path, "no actor layers (actor.layers.0.weight missing)"));
+            return Err(file_err(
+                &st_path,
+                "no actor layers (actor.layers.0.weight missing)",
+            ));
         };
         if last.d_out != state.act_dim {
             return Err(file_err(
@@ -300,8 +307,13 @@ impl DeployPolicy {
                         ),
                     ));
                 }
-                if n.var.iter().chain(&n.mean).any(|v| !v.is_finite()) || n.var.iter().any(|v| *v < 0.0) {
-                    return Err(file_err(&state_path, "obs_norm holds non-finite or negative values"));
+                if n.var.iter().chain(&n.mean).any(|v| !v.is_finite())
+                    || n.var.iter().any(|v| *v < 0.0)
+                {
+                    return Err(file_err(
+                        &state_path,
+                        "obs_norm holds non-finite or negative values",
+                    ));
                 }
                 Some(ObsNormalizer::new(n.mean, &n.var, OBS_NORM_CLIP))
             }

@@ -211,7 +211,10 @@ impl NodeConfig {
         }
         for (k, name) in j.names.iter().enumerate() {
             if j.names[..k].contains(name) {
-                return Err(err("joints.names", format!("joint '{name}' is listed twice")));
+                return Err(err(
+                    "joints.names",
+                    format!("joint '{name}' is listed twice"),
+                ));
             }
         }
         for (key, list) in [
@@ -227,7 +230,10 @@ impl NodeConfig {
                 return Err(err(key, format!("{} values for {n} joints", list.len())));
             }
             if let Some(k) = list.iter().position(|v| !v.is_finite()) {
-                return Err(err(key, format!("joint '{}': not a finite number", j.names[k])));
+                return Err(err(
+                    key,
+                    format!("joint '{}': not a finite number", j.names[k]),
+                ));
             }
         }
         for k in 0..n {
@@ -251,11 +257,17 @@ impl NodeConfig {
                 ("joints.effort_limit", j.effort_limit[k]),
             ] {
                 if v <= 0.0 {
-                    return Err(err(key, format!("joint '{name}': must be positive, got {v}")));
+                    return Err(err(
+                        key,
+                        format!("joint '{name}': must be positive, got {v}"),
+                    ));
                 }
             }
             if j.kd[k] < 0.0 {
-                return Err(err("joints.kd", format!("joint '{name}': must not be negative")));
+                return Err(err(
+                    "joints.kd",
+                    format!("joint '{name}': must not be negative"),
+                ));
             }
         }
         let positive = |key: &str, v: f64| {
@@ -273,13 +285,25 @@ impl NodeConfig {
         positive("safety.cmd_vel_timeout_ms", s.cmd_vel_timeout_ms)?;
         positive("safety.max_tilt_deg", s.max_tilt_deg)?;
         if !(s.soft_start_s.is_finite() && s.soft_start_s >= 0.0) {
-            return Err(err("safety.soft_start_s", "must be zero or positive".into()));
+            return Err(err(
+                "safety.soft_start_s",
+                "must be zero or positive".into(),
+            ));
         }
         if s.max_nonfinite_actions == 0 {
-            return Err(err("safety.max_nonfinite_actions", "must be at least 1".into()));
+            return Err(err(
+                "safety.max_nonfinite_actions",
+                "must be at least 1".into(),
+            ));
         }
-        if s.cmd_vel_limit.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-            return Err(err("safety.cmd_vel_limit", "must be three non-negative numbers".into()));
+        if s.cmd_vel_limit
+            .iter()
+            .any(|v| !(v.is_finite() && *v >= 0.0))
+        {
+            return Err(err(
+                "safety.cmd_vel_limit",
+                "must be three non-negative numbers".into(),
+            ));
         }
         for (key, topic) in [
             ("topics.joint_states", &self.topics.joint_states),
@@ -296,7 +320,9 @@ impl NodeConfig {
         }
         let out = match self.output {
             OutputKind::Float64MultiArray => ("topics.joint_commands", &self.topics.joint_commands),
-            OutputKind::JointTrajectory => ("topics.joint_trajectory", &self.topics.joint_trajectory),
+            OutputKind::JointTrajectory => {
+                ("topics.joint_trajectory", &self.topics.joint_trajectory)
+            }
         };
         if out.1.is_empty() {
             return Err(err(out.0, "the selected output needs a topic".into()));
@@ -326,7 +352,11 @@ impl NodeConfig {
             }
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + b.abs());
             for (what, ours, theirs) in [
-                ("default_position", j.default_position[k], js.default_position),
+                (
+                    "default_position",
+                    j.default_position[k],
+                    js.default_position,
+                ),
                 ("kp", j.kp[k], js.stiffness),
                 ("kd", j.kd[k], js.damping),
             ] {
@@ -375,14 +405,20 @@ mod tests {
     fn overrides_apply_and_errors_name_file_and_key() {
         let c = NodeConfig::load(
             &shipped(),
-            &["safety.soft_start_s=0".into(), "output=joint_trajectory".into()],
+            &[
+                "safety.soft_start_s=0".into(),
+                "output=joint_trajectory".into(),
+            ],
         )
         .expect("overrides");
         assert_eq!(c.safety.soft_start_s, 0.0);
         assert_eq!(c.output, OutputKind::JointTrajectory);
         let e = NodeConfig::load(&shipped(), &["safety.max_tilt_dg=3".into()]).expect_err("typo");
         let msg = e.to_string();
-        assert!(msg.contains("quadruped.yaml") && msg.contains("max_tilt_dg"), "{msg}");
+        assert!(
+            msg.contains("quadruped.yaml") && msg.contains("max_tilt_dg"),
+            "{msg}"
+        );
         let e = NodeConfig::load(&shipped(), &["joints.kp=[1, 2]".into()]).expect_err("short");
         assert!(e.to_string().contains("joints.kp"), "{e}");
         let e = NodeConfig::load(&shipped(), &["rates.policy_hz=-5".into()]).expect_err("neg");

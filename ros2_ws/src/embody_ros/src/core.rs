@@ -144,7 +144,12 @@ impl PolicyCore {
         Ok(Self {
             safety: SafetyLayer::new(&cfg.joints, cfg.safety, dt),
             scales: ObservationScales::default(),
-            default32: cfg.joints.default_position.iter().map(|&v| v as f32).collect(),
+            default32: cfg
+                .joints
+                .default_position
+                .iter()
+                .map(|&v| v as f32)
+                .collect(),
             map_names: Vec::new(),
             map_idx: Vec::new(),
             seen: vec![false; n],
@@ -265,7 +270,9 @@ impl PolicyCore {
         if let Some(i) = position.iter().chain(velocity).position(|v| !v.is_finite()) {
             let field = if i < n { "position" } else { "velocity" };
             let joint = &names[i % n];
-            return Err(self.reject(Rejected::NonFinite(format!("joint state {field} of '{joint}'"))));
+            return Err(self.reject(Rejected::NonFinite(format!(
+                "joint state {field} of '{joint}'"
+            ))));
         }
         for (m, &k) in self.map_idx.iter().enumerate() {
             self.q[k] = position[m];
@@ -277,7 +284,12 @@ impl PolicyCore {
 
     /// A `sensor_msgs/Imu`: orientation `(x, y, z, w)` (world <- body) and angular velocity
     /// (body frame). Used when `base_source: imu`.
-    pub fn on_imu(&mut self, now: f64, orientation: [f64; 4], ang_vel_b: [f64; 3]) -> Result<(), Rejected> {
+    pub fn on_imu(
+        &mut self,
+        now: f64,
+        orientation: [f64; 4],
+        ang_vel_b: [f64; 3],
+    ) -> Result<(), Rejected> {
         if self.cfg.base_source != BaseSource::Imu {
             return Ok(());
         }
@@ -491,7 +503,12 @@ mod tests {
         let mut c = core(&["safety.soft_start_s=0"]);
         let spec = robots::load_builtin_or_path("quadruped").expect("robot");
         let mut sim = crate::sim_robot::SimRobot::new(spec, 50.0).expect("sim");
-        let t: Vec<f64> = c.config().joints.default_position.iter().enumerate()
+        let t: Vec<f64> = c
+            .config()
+            .joints
+            .default_position
+            .iter()
+            .enumerate()
             .map(|(k, d)| d + 0.2 * ((k as f64) * 0.7).sin())
             .collect();
         sim.set_targets(&t).expect("targets");
@@ -504,8 +521,10 @@ mod tests {
         let n = r.q.len();
         let rev = |v: &[f64]| v.iter().rev().copied().collect::<Vec<f64>>();
         let rnames: Vec<String> = names(&c).into_iter().rev().collect();
-        c.on_joint_state(0.0, &rnames, &rev(&r.q), &rev(&r.qd)).expect("joints");
-        c.on_odometry(0.0, r.rot_w, r.lin_vel_b, r.ang_vel_b).expect("odom");
+        c.on_joint_state(0.0, &rnames, &rev(&r.q), &rev(&r.qd))
+            .expect("joints");
+        c.on_odometry(0.0, r.rot_w, r.lin_vel_b, r.ang_vel_b)
+            .expect("odom");
         c.on_cmd_vel(0.0, [0.5, -0.2, 0.3]).expect("cmd");
         assert!(c.cycle(0.001).publish);
         assert_eq!(c.mode(), Mode::Running);
@@ -530,26 +549,51 @@ mod tests {
         let mut c = core(&[]);
         let good = names(&c);
         let z = vec![0.0; 12];
-        let e = c.on_joint_state(0.0, &good[..11], &z[..11], &z[..11]).expect_err("count");
-        assert_eq!(e, Rejected::JointCount { got: 11, expected: 12 });
+        let e = c
+            .on_joint_state(0.0, &good[..11], &z[..11], &z[..11])
+            .expect_err("count");
+        assert_eq!(
+            e,
+            Rejected::JointCount {
+                got: 11,
+                expected: 12
+            }
+        );
         let mut bad = good.clone();
         bad[3] = "bogus".into();
         let e = c.on_joint_state(0.0, &bad, &z, &z).expect_err("unknown");
         assert_eq!(e, Rejected::UnknownJoint("bogus".into()));
         let mut dup = good.clone();
         dup[3] = dup[4].clone();
-        assert!(matches!(c.on_joint_state(0.0, &dup, &z, &z), Err(Rejected::DuplicateJoint(_))));
+        assert!(matches!(
+            c.on_joint_state(0.0, &dup, &z, &z),
+            Err(Rejected::DuplicateJoint(_))
+        ));
         let mut nan = z.clone();
         nan[5] = f64::NAN;
         let e = c.on_joint_state(0.0, &good, &z, &nan).expect_err("nan");
-        assert!(e.to_string().contains("velocity") && e.to_string().contains(&good[5]), "{e}");
+        assert!(
+            e.to_string().contains("velocity") && e.to_string().contains(&good[5]),
+            "{e}"
+        );
         assert!(c.on_joint_state(0.0, &good, &z, &z[..3]).is_err());
         assert!(c.on_odometry(0.0, [0.0; 4], [0.0; 3], [0.0; 3]).is_err());
-        assert!(c.on_odometry(0.0, [0.0, 0.0, 0.0, 1.0], [f64::INFINITY, 0.0, 0.0], [0.0; 3]).is_err());
+        assert!(
+            c.on_odometry(
+                0.0,
+                [0.0, 0.0, 0.0, 1.0],
+                [f64::INFINITY, 0.0, 0.0],
+                [0.0; 3]
+            )
+            .is_err()
+        );
         assert!(c.on_cmd_vel(0.0, [f64::NAN, 0.0, 0.0]).is_err());
         assert_eq!(c.counters().rejected, 8);
         let events = c.take_events();
-        assert!(events.iter().any(|e| e.contains("unknown joint 'bogus'")), "{events:?}");
+        assert!(
+            events.iter().any(|e| e.contains("unknown joint 'bogus'")),
+            "{events:?}"
+        );
         // Nothing valid arrived: nothing is published.
         assert!(!c.cycle(0.01).publish);
         assert_eq!(c.mode(), Mode::Waiting);
@@ -563,22 +607,35 @@ mod tests {
         let z = vec![0.0; 12];
         let feed = |c: &mut PolicyCore, t: f64| {
             c.on_joint_state(t, &n, &d, &z).expect("js");
-            c.on_odometry(t, [0.0, 0.0, 0.0, 1.0], [0.0; 3], [0.0; 3]).expect("odom");
+            c.on_odometry(t, [0.0, 0.0, 0.0, 1.0], [0.0; 3], [0.0; 3])
+                .expect("odom");
         };
         c.on_cmd_vel(0.0, [5.0, 0.0, 0.0]).expect("cmd");
         feed(&mut c, 0.0);
         assert!(c.cycle(0.01).publish);
         assert_eq!(c.mode(), Mode::Running);
-        assert_eq!(c.last_observation()[9], 2.0, "vx clamped to 1 m/s, scaled by 2");
+        assert_eq!(
+            c.last_observation()[9],
+            2.0,
+            "vx clamped to 1 m/s, scaled by 2"
+        );
         let held = c.targets().to_vec();
         let out = c.cycle(0.2);
         assert!(out.publish);
         assert_eq!(out.mode, Mode::Hold);
         assert_eq!(c.targets(), held.as_slice());
-        assert!(c.status_json().contains("joint state stale"), "{}", c.status_json());
+        assert!(
+            c.status_json().contains("joint state stale"),
+            "{}",
+            c.status_json()
+        );
         feed(&mut c, 0.7);
         c.cycle(0.71);
         assert_eq!(c.mode(), Mode::Running);
-        assert_eq!(c.last_observation()[9], 0.0, "command older than 500 ms counts as zero");
+        assert_eq!(
+            c.last_observation()[9],
+            0.0,
+            "command older than 500 ms counts as zero"
+        );
     }
 }

@@ -217,7 +217,10 @@ pub fn run_policy_node(
             }
         }
         for line in core.take_events() {
-            if line.starts_with("rejected") || line.contains("-> hold") || line.contains("non-finite") {
+            if line.starts_with("rejected")
+                || line.contains("-> hold")
+                || line.contains("non-finite")
+            {
                 r2r::log_warn!(&logger, "{line}");
             } else if line.contains("safe_mode") || line.contains("e-stop pressed") {
                 r2r::log_error!(&logger, "{line}");
@@ -240,8 +243,10 @@ pub fn run_sim_node(
     let ctx = r2r::Context::create()?;
     let mut node = r2r::Node::create(ctx, "embody_sim", "")?;
     let logger = node.logger().to_string();
-    let mut array_sub = node.subscribe::<Float64MultiArray>(&t.joint_commands, QosProfile::default())?;
-    let mut traj_sub = node.subscribe::<JointTrajectory>(&t.joint_trajectory, QosProfile::default())?;
+    let mut array_sub =
+        node.subscribe::<Float64MultiArray>(&t.joint_commands, QosProfile::default())?;
+    let mut traj_sub =
+        node.subscribe::<JointTrajectory>(&t.joint_trajectory, QosProfile::default())?;
     let joint_pub = node.create_publisher::<JointState>(&t.joint_states, QosProfile::default())?;
     let odom_pub = node.create_publisher::<Odometry>(&t.odometry, QosProfile::default())?;
     let imu_pub = if t.imu.is_empty() {

@@ -141,7 +141,8 @@ impl SafetyLayer {
         if !pressed && self.estop {
             self.events.push("e-stop released".into());
             if let Some(r) = self.latched.take() {
-                self.events.push(format!("safe mode cleared by e-stop release (was: {r})"));
+                self.events
+                    .push(format!("safe mode cleared by e-stop release (was: {r})"));
             }
             self.nonfinite = 0;
         }
@@ -202,7 +203,10 @@ impl SafetyLayer {
                 self.ramp_from.copy_from_slice(m.q);
                 self.ramp_t = 0.0;
                 if self.cfg.soft_start_s > 0.0 {
-                    self.enter(Mode::SoftStart, "fresh state: ramping to the default pose".into());
+                    self.enter(
+                        Mode::SoftStart,
+                        "fresh state: ramping to the default pose".into(),
+                    );
                 } else {
                     self.enter(Mode::Running, "fresh state (no soft start)".into());
                 }
@@ -333,7 +337,11 @@ mod tests {
 
     const DT: f64 = 0.02;
 
-    fn cycle(s: &mut SafetyLayer, m: Result<&Measured<'_>, &str>, p: Option<&[f64]>) -> Option<Vec<f64>> {
+    fn cycle(
+        s: &mut SafetyLayer,
+        m: Result<&Measured<'_>, &str>,
+        p: Option<&[f64]>,
+    ) -> Option<Vec<f64>> {
         s.decide(m);
         let mut out = vec![0.0; 2];
         s.command(m.ok(), p, &mut out).then_some(out)
@@ -350,7 +358,11 @@ mod tests {
     fn soft_start_ramps_from_the_measured_pose_to_the_default_pose() {
         let mut s = SafetyLayer::new(&joints(), cfg(0.2), DT);
         let q = [0.0, 0.0];
-        let m = Measured { q: &q, qd: &[0.0; 2], tilt_deg: 0.0 };
+        let m = Measured {
+            q: &q,
+            qd: &[0.0; 2],
+            tilt_deg: 0.0,
+        };
         let first = cycle(&mut s, Ok(&m), None).expect("publishes");
         assert_eq!(s.mode(), Mode::SoftStart);
         assert_eq!(first, vec![0.0, 0.0], "starts at the measured pose");
@@ -361,7 +373,10 @@ mod tests {
             last = t;
         }
         let t = cycle(&mut s, Ok(&m), None).expect("publishes");
-        assert!((t[0] - 0.5).abs() < 1e-9 && (t[1] + 1.0).abs() < 1e-9, "{t:?}");
+        assert!(
+            (t[0] - 0.5).abs() < 1e-9 && (t[1] + 1.0).abs() < 1e-9,
+            "{t:?}"
+        );
         cycle(&mut s, Ok(&m), Some(&[0.5, -1.0]));
         assert_eq!(s.mode(), Mode::Running);
     }
@@ -370,14 +385,22 @@ mod tests {
     fn watchdog_holds_the_last_targets_then_soft_starts_again() {
         let mut s = SafetyLayer::new(&joints(), cfg(0.0), DT);
         let q = [0.5, -1.0];
-        let m = Measured { q: &q, qd: &[0.0; 2], tilt_deg: 0.0 };
+        let m = Measured {
+            q: &q,
+            qd: &[0.0; 2],
+            tilt_deg: 0.0,
+        };
         let t = cycle(&mut s, Ok(&m), Some(&[0.55, -1.05])).expect("runs");
         assert_eq!(s.mode(), Mode::Running);
         let held = cycle(&mut s, Err("state stale"), None).expect("holds");
         assert_eq!(s.mode(), Mode::Hold);
         assert_eq!(held, t);
         assert_eq!(s.reason(), "state stale");
-        assert!(s.take_events().iter().any(|e| e.contains("running -> hold")));
+        assert!(
+            s.take_events()
+                .iter()
+                .any(|e| e.contains("running -> hold"))
+        );
         cycle(&mut s, Ok(&m), Some(&[0.5, -1.0]));
         assert_eq!(s.mode(), Mode::Running);
     }
@@ -386,7 +409,11 @@ mod tests {
     fn nonfinite_actions_hold_then_latch_safe_mode() {
         let mut s = SafetyLayer::new(&joints(), cfg(0.0), DT);
         let q = [0.5, -1.0];
-        let m = Measured { q: &q, qd: &[0.0; 2], tilt_deg: 0.0 };
+        let m = Measured {
+            q: &q,
+            qd: &[0.0; 2],
+            tilt_deg: 0.0,
+        };
         let good = cycle(&mut s, Ok(&m), Some(&[0.52, -1.0])).expect("runs");
         for _ in 0..2 {
             let t = cycle(&mut s, Ok(&m), Some(&[f64::NAN, 0.0])).expect("holds");
@@ -411,12 +438,20 @@ mod tests {
     fn tilt_beyond_the_limit_latches_safe_mode() {
         let mut s = SafetyLayer::new(&joints(), cfg(0.0), DT);
         let q = [0.3, -0.5];
-        let tilted = Measured { q: &q, qd: &[0.0; 2], tilt_deg: 60.0 };
+        let tilted = Measured {
+            q: &q,
+            qd: &[0.0; 2],
+            tilt_deg: 60.0,
+        };
         let t = cycle(&mut s, Ok(&tilted), Some(&[0.5, -1.0])).expect("damps");
         assert_eq!(s.mode(), Mode::SafeMode);
         assert_eq!(t, q.to_vec());
         assert!(s.reason().contains("tilt"));
-        let nan_tilt = Measured { q: &q, qd: &[0.0; 2], tilt_deg: f64::NAN };
+        let nan_tilt = Measured {
+            q: &q,
+            qd: &[0.0; 2],
+            tilt_deg: f64::NAN,
+        };
         let mut s = SafetyLayer::new(&joints(), cfg(0.0), DT);
         cycle(&mut s, Ok(&nan_tilt), None);
         assert_eq!(s.mode(), Mode::SafeMode, "a NaN tilt is a fault");
@@ -428,7 +463,11 @@ mod tests {
     fn estop_damps_and_release_soft_starts() {
         let mut s = SafetyLayer::new(&joints(), cfg(0.1), DT);
         let q = [0.4, -0.9];
-        let m = Measured { q: &q, qd: &[0.0; 2], tilt_deg: 0.0 };
+        let m = Measured {
+            q: &q,
+            qd: &[0.0; 2],
+            tilt_deg: 0.0,
+        };
         s.set_estop(true);
         let t = cycle(&mut s, Ok(&m), None).expect("damps");
         assert_eq!(s.mode(), Mode::EStop);
@@ -444,7 +483,11 @@ mod tests {
     fn running_targets_are_rate_effort_and_position_clamped() {
         let mut s = SafetyLayer::new(&joints(), cfg(0.0), DT);
         let q = [0.5, -1.0];
-        let m = Measured { q: &q, qd: &[0.0; 2], tilt_deg: 0.0 };
+        let m = Measured {
+            q: &q,
+            qd: &[0.0; 2],
+            tilt_deg: 0.0,
+        };
         cycle(&mut s, Ok(&m), Some(&[0.5, -1.0]));
         // Rate: 10 rad/s * 0.02 s = 0.2 rad per cycle.
         let t = cycle(&mut s, Ok(&m), Some(&[5.0, -1.0])).expect("runs");
@@ -458,7 +501,11 @@ mod tests {
         assert!((t[1] + 1.5).abs() < 1e-9, "effort clamp: {t:?}");
         // Moving joint: damping shifts the effort window.
         let qd = [0.0, 10.0];
-        let moving = Measured { q: &q, qd: &qd, tilt_deg: 0.0 };
+        let moving = Measured {
+            q: &q,
+            qd: &qd,
+            tilt_deg: 0.0,
+        };
         let t = cycle(&mut s, Ok(&moving), Some(&[1.0, -5.0])).expect("runs");
         assert!((t[1] - (-1.0 + (10.0 - 20.0) / 40.0)).abs() < 1e-9, "{t:?}");
     }

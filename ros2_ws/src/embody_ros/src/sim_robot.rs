@@ -141,7 +141,8 @@ impl SimRobot {
     fn read_joints(&mut self) {
         self.world.joint_positions(&mut self.q32);
         self.world.joint_velocities(&mut self.qd32);
-        self.world.pd_torques(&self.q32, &self.qd32, &mut self.tau32);
+        self.world
+            .pd_torques(&self.q32, &self.qd32, &mut self.tau32);
     }
 
     /// Advances one step.
@@ -196,7 +197,11 @@ mod tests {
         for (q, d) in r.q.iter().zip(&default) {
             assert!((q - d).abs() < 0.25, "{q} vs {d}");
         }
-        assert!((r.lin_acc_b[2] - 9.81).abs() < 1.0, "accelerometer at rest: {:?}", r.lin_acc_b);
+        assert!(
+            (r.lin_acc_b[2] - 9.81).abs() < 1.0,
+            "accelerometer at rest: {:?}",
+            r.lin_acc_b
+        );
         assert!(s.set_targets(&[0.0; 3]).is_err());
         let mut nan = default.clone();
         nan[4] = f64::NAN;

@@ -174,7 +174,9 @@ impl RosWorld {
             let left = end.saturating_duration_since(std::time::Instant::now());
             match rx.recv_timeout(left) {
                 Ok(v) if v.get("report").is_some() => return v["report"].clone(),
-                Ok(v) if v.get("error").is_some() => panic!("peer failed: {v}\n{}", self.all_logs()),
+                Ok(v) if v.get("error").is_some() => {
+                    panic!("peer failed: {v}\n{}", self.all_logs())
+                }
                 Ok(_) => continue,
                 Err(_) => panic!("no report within {timeout:?}\n{}", self.all_logs()),
             }
@@ -187,7 +189,9 @@ impl RosWorld {
             let left = end.saturating_duration_since(std::time::Instant::now());
             match rx.recv_timeout(left) {
                 Ok(v) if v["event"] == event => return,
-                Ok(v) if v.get("error").is_some() => panic!("peer failed: {v}\n{}", self.all_logs()),
+                Ok(v) if v.get("error").is_some() => {
+                    panic!("peer failed: {v}\n{}", self.all_logs())
+                }
                 Ok(_) => continue,
                 Err(_) => panic!("no '{event}' within {timeout:?}\n{}", self.all_logs()),
             }
@@ -273,7 +277,12 @@ fn expected_targets(cfg: &NodeConfig, state: &Value, cmd: [f64; 3]) -> Vec<f64> 
         joint_vel: &qd32,
         last_action: &vec![0.0; n],
     };
-    let default: Vec<f32> = cfg.joints.default_position.iter().map(|&v| v as f32).collect();
+    let default: Vec<f32> = cfg
+        .joints
+        .default_position
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
     let mut obs = vec![0.0f32; robots::proprio_obs_dim(n)];
     assert!(robots::build_proprio_observation(
         &state,
@@ -286,10 +295,12 @@ fn expected_targets(cfg: &NodeConfig, state: &Value, cmd: [f64; 3]) -> Vec<f64> 
     if let Some(norm) = &ck.state.obs_norm {
         norm.normalize(&mut obs, policies::deploy::OBS_NORM_CLIP);
     }
-    let a = policies::tensor_util::to_vec(
-        ck.model
-            .action_mean(policies::tensor_util::matrix(&obs, 1, obs.len(), &device)),
-    );
+    let a = policies::tensor_util::to_vec(ck.model.action_mean(policies::tensor_util::matrix(
+        &obs,
+        1,
+        obs.len(),
+        &device,
+    )));
     (0..n)
         .map(|k| cfg.joints.default_position[k] + cfg.action_scale * a[k] as f64)
         .collect()
@@ -307,7 +318,11 @@ fn policy_node_answers_rclpy_state_with_targets_in_joint_order() {
     let commands = r["commands"].as_array().expect("commands");
     assert!(commands.len() >= 5, "{r}");
     for c in commands {
-        assert_eq!(c[1].as_array().expect("data").len(), 12, "one target per joint: {c}");
+        assert_eq!(
+            c[1].as_array().expect("data").len(),
+            12,
+            "one target per joint: {c}"
+        );
     }
     // The peer sent its joint state in reverse name order; the first answer is the policy's
     // first action on that state, in the config's joint order.
@@ -324,7 +339,11 @@ fn policy_node_answers_rclpy_state_with_targets_in_joint_order() {
             expect[k]
         );
     }
-    assert!(w.log("policy_node").contains("checkpoint"), "{}", w.log("policy_node"));
+    assert!(
+        w.log("policy_node").contains("checkpoint"),
+        "{}",
+        w.log("policy_node")
+    );
 }
 
 #[test]
@@ -347,9 +366,19 @@ fn policy_node_publishes_joint_trajectory_when_selected() {
         .iter()
         .map(|v| v.as_str().expect("str"))
         .collect();
-    assert_eq!(names, cfg.joints.names.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        names,
+        cfg.joints
+            .names
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(t["points"], 1);
-    assert!((t["time_from_start"].as_f64().expect("t") - 0.02).abs() < 1e-6, "{t}");
+    assert!(
+        (t["time_from_start"].as_f64().expect("t") - 0.02).abs() < 1e-6,
+        "{t}"
+    );
     for c in r["commands"].as_array().expect("commands") {
         assert_eq!(c[1].as_array().expect("positions").len(), 12);
     }
@@ -366,7 +395,10 @@ fn faults_lead_to_the_documented_safe_behaviour() {
     w.assert_alive("policy_node");
     // Stale state: hold the last running targets.
     let stale = &r["stale"];
-    assert!(stale["reason"].as_str().unwrap_or("").contains("stale"), "{stale}");
+    assert!(
+        stale["reason"].as_str().unwrap_or("").contains("stale"),
+        "{stale}"
+    );
     let last = f64s(&stale["last_running"]);
     for held in stale["held"].as_array().expect("held") {
         assert_eq!(f64s(held), last, "hold repeats the last targets");
@@ -386,7 +418,10 @@ fn faults_lead_to_the_documented_safe_behaviour() {
         for c in r[phase]["commands"].as_array().expect("commands") {
             let c = f64s(c);
             for k in 0..12 {
-                assert!((c[k] - q[k]).abs() < 1e-9, "{phase}: damp target {c:?} vs q {q:?}");
+                assert!(
+                    (c[k] - q[k]).abs() < 1e-9,
+                    "{phase}: damp target {c:?} vs q {q:?}"
+                );
             }
         }
     }
@@ -446,14 +481,22 @@ fn closed_loop(w: &mut RosWorld, cfg: &NodeConfig, ckpt: &Path, scenario: &[&str
 fn sim_node_and_policy_node_close_the_loop() {
     let mut w = RosWorld::new("sim_loop");
     let cfg = config(&["safety.soft_start_s=0.2", "output=joint_trajectory"]);
-    let r = closed_loop(&mut w, &cfg, checkpoint(), &["sim_loop", "--output", "joint_trajectory"]);
+    let r = closed_loop(
+        &mut w,
+        &cfg,
+        checkpoint(),
+        &["sim_loop", "--output", "joint_trajectory"],
+    );
     let names: Vec<String> = r["names"]
         .as_array()
         .expect("names")
         .iter()
         .map(|v| v.as_str().unwrap_or("").to_string())
         .collect();
-    assert_eq!(names, cfg.joints.names, "sim publishes joints in the robot's order");
+    assert_eq!(
+        names, cfg.joints.names,
+        "sim publishes joints in the robot's order"
+    );
     assert_eq!(r["positions"], 12);
     assert_eq!(r["velocities"], 12);
     assert!(r["status"]["inferences"].as_u64().unwrap_or(0) > 0, "{r}");
@@ -472,12 +515,25 @@ fn simulated_quadruped_walks_forward_on_a_twist_command() {
     }
     let mut w = RosWorld::new("walk");
     let cfg = config(&["safety.soft_start_s=1.0"]);
-    let r = closed_loop(&mut w, &cfg, &ckpt, &["walk", "--vx", "0.5", "--seconds", "10"]);
+    let r = closed_loop(
+        &mut w,
+        &cfg,
+        &ckpt,
+        &["walk", "--vx", "0.5", "--seconds", "10"],
+    );
     eprintln!("walk: {r}");
     let dx = r["dx"].as_f64().expect("dx");
-    assert!(dx > 1.0, "walked {dx:.2} m forward in 10 s on vx = 0.5 m/s: {r}");
+    assert!(
+        dx > 1.0,
+        "walked {dx:.2} m forward in 10 s on vx = 0.5 m/s: {r}"
+    );
     assert!(r["min_z"].as_f64().unwrap_or(0.0) > 0.15, "fell: {r}");
-    let modes: Vec<&str> = r["modes"].as_array().expect("modes").iter().filter_map(|m| m.as_str()).collect();
+    let modes: Vec<&str> = r["modes"]
+        .as_array()
+        .expect("modes")
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
     assert!(!modes.contains(&"safe_mode"), "{modes:?}");
 }
 
@@ -489,13 +545,24 @@ fn bad_checkpoint_and_config_fail_with_clear_errors() {
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("/nonexistent/ckpt") && err.contains("no checkpoint"), "{err}");
+    assert!(
+        err.contains("/nonexistent/ckpt") && err.contains("no checkpoint"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_policy_node"))
-        .args(["--checkpoint", checkpoint().to_str().expect("utf8"), "--set", "joints.kp=[1]"])
+        .args([
+            "--checkpoint",
+            checkpoint().to_str().expect("utf8"),
+            "--set",
+            "joints.kp=[1]",
+        ])
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("quadruped.yaml") && err.contains("joints.kp"), "{err}");
+    assert!(
+        err.contains("quadruped.yaml") && err.contains("joints.kp"),
+        "{err}"
+    );
 }

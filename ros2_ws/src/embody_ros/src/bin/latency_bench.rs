@@ -80,7 +80,8 @@ fn main() -> anyhow::Result<()> {
         )?;
         let mut cfg = cfg;
         cfg.trigger = Trigger::State;
-        let cfg_json = std::env::temp_dir().join(format!("embody_bench_{}.json", std::process::id()));
+        let cfg_json =
+            std::env::temp_dir().join(format!("embody_bench_{}.json", std::process::id()));
         std::fs::write(&cfg_json, serde_json::to_string(&cfg)?)?;
         let policy = DeployPolicy::load(&args.checkpoint)?;
         let hidden = policy.info().actor_hidden.clone();
@@ -145,13 +146,18 @@ fn main() -> anyhow::Result<()> {
     if args.json {
         println!("{}", serde_json::json!({ "latency": results }));
     } else {
-        println!("| rate | cycles | node work median | node work p99 | round trips | rtt median | rtt p99 |");
+        println!(
+            "| rate | cycles | node work median | node work p99 | round trips | rtt median | rtt p99 |"
+        );
         println!("|---|---|---|---|---|---|---|");
         for r in &results {
             println!(
                 "| {} Hz | {} | {:.1} us | {:.1} us | {} | {:.0} us | {:.0} us |",
-                r["hz"], r["cycles"], r["node_work_median_us"].as_f64().unwrap_or(f64::NAN),
-                r["node_work_p99_us"].as_f64().unwrap_or(f64::NAN), r["round_trips"],
+                r["hz"],
+                r["cycles"],
+                r["node_work_median_us"].as_f64().unwrap_or(f64::NAN),
+                r["node_work_p99_us"].as_f64().unwrap_or(f64::NAN),
+                r["round_trips"],
                 r["rtt_median_us"].as_f64().unwrap_or(f64::NAN),
                 r["rtt_p99_us"].as_f64().unwrap_or(f64::NAN)
             );

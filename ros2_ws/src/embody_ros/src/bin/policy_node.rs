@@ -39,7 +39,10 @@ fn build_core(args: &Args) -> anyhow::Result<PolicyCore> {
     let cfg = NodeConfig::load(&args.config, &args.overrides)?;
     match robots::load_builtin_or_path(&cfg.robot) {
         Ok(spec) => cfg.check_against_robot(&spec)?,
-        Err(e) => eprintln!("note: robot '{}' not checked against its description: {e}", cfg.robot),
+        Err(e) => eprintln!(
+            "note: robot '{}' not checked against its description: {e}",
+            cfg.robot
+        ),
     }
     let policy = DeployPolicy::load(&args.checkpoint)
         .with_context(|| format!("loading checkpoint {}", args.checkpoint.display()))?;

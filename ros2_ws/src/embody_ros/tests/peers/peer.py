@@ -52,7 +52,8 @@ class Peer:
         else:
             self.cmd_sub = self.node.create_subscription(
                 Float64MultiArray, t["joint_commands"], self.on_array, 10)
-        self.status_sub = self.node.create_subscription(String, t["status"], self.on_status, 10)
+        self.status_sub = (self.node.create_subscription(String, t["status"], self.on_status, 10)
+                           if t["status"] else None)
         self.traj_meta = None
 
     def on_array(self, msg):
