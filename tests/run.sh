@@ -30,8 +30,10 @@ if [ "${EMBODY_TEST_RERUN:-1}" = "1" ]; then
     echo "the gamepad feature needs libudev-dev (apt-get install libudev-dev pkg-config)" >&2
     exit 1
   fi
-  cargo test -p sim --features rerun,gamepad --lib --no-fail-fast
-  cargo test -p embody --features rerun,gamepad --test cli_play_rerun --no-fail-fast
+  # One invocation, so the features resolve once (a separate `-p sim` run rebuilds the shared
+  # dependencies a second time with other features).
+  cargo test -p sim -p embody --features sim/rerun,sim/gamepad,embody/rerun,embody/gamepad \
+    --lib --test cli_play_rerun --no-fail-fast
 fi
 if [ "${EMBODY_TEST_WGPU:-0}" = "1" ]; then
   cargo test -p policies --features wgpu --test wgpu_parity

@@ -277,7 +277,7 @@ fn command_source(args: &PlayArgs) -> anyhow::Result<(Source, String)> {
                 } else {
                     "the demo script (no terminal for keys)"
                 };
-                eprintln!("no gamepad: {reason}; falling back to {fallback}");
+                eprintln!("gamepad unavailable: {reason}; falling back to {fallback}");
             }
         }
     }
@@ -303,7 +303,10 @@ type Reader = std::convert::Infallible;
 
 #[cfg(feature = "gamepad")]
 fn open_gamepad() -> Result<Reader, String> {
-    Reader::open().map_err(|e| e.to_string())
+    Reader::open().map_err(|e| match e {
+        sim::SimError::Gamepad(reason) => reason,
+        other => other.to_string(),
+    })
 }
 #[cfg(not(feature = "gamepad"))]
 fn open_gamepad() -> Result<Reader, String> {

@@ -31,6 +31,7 @@ pub struct RerunArgs {
 /// Environments that can show themselves in the visual debugger.
 pub trait VizEnv {
     /// The robot world and task command, for robot tasks.
+    #[cfg_attr(not(feature = "rerun"), allow(dead_code))]
     fn viz_world(&self) -> Option<(&sim::RobotWorld, &sim::Terrain, Option<[f32; 3]>)> {
         None
     }
@@ -131,7 +132,7 @@ impl TrainViz {
             ("train/loss/value", u.value_loss as f64),
             ("train/entropy", u.entropy as f64),
             ("train/kl", u.kl as f64),
-            ("train/learning_rate", u.learning_rate as f64),
+            ("train/learning_rate", u.learning_rate),
             ("train/grad_norm", u.grad_norm as f64),
             ("train/steps_per_s", s.steps_per_s as f64),
         ] {

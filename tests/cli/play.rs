@@ -160,7 +160,8 @@ fn bad_inputs_are_clear_errors_and_a_missing_gamepad_falls_back() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("no gamepad") && stderr.contains("falling back to the command file"),
+        stderr.contains("gamepad unavailable")
+            && stderr.contains("falling back to the command file"),
         "{stderr}"
     );
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON");
