@@ -10,6 +10,27 @@
 //!
 //! Frames and units: body frame, `vx` forward and `vy` left in m/s, `yaw_rate` counter-clockwise
 //! seen from above in rad/s (REP 103, Z up).
+//!
+//! A teleop loop (the simulator's `embody play --gamepad` and a ROS 2 node publishing
+//! `geometry_msgs/Twist` look the same; with the `gamepad` feature the events come from
+//! `gamepad::GamepadReader::poll`):
+//!
+//! ```
+//! use sim::command::{Axis, Button, GamepadMapping, InputEvent, Mode, Teleop};
+//!
+//! let mut teleop = Teleop::new(GamepadMapping::default()); // or GamepadMapping::load(path)?
+//! for event in [
+//!     InputEvent::Pressed(Button::South), // stand -> walk
+//!     InputEvent::Axis { axis: Axis::LeftStickY, value: 1.0 },
+//! ] {
+//!     teleop.handle(event);
+//! }
+//! let out = teleop.update(0.02); // once per control step
+//! assert_eq!(out.mode, Mode::Walk);
+//! assert!((out.command.vx - 0.04).abs() < 1e-6); // rate-limited: 2 m/s² x 20 ms
+//! let (linear, angular) = out.command.to_twist(); // for geometry_msgs/Twist
+//! assert_eq!((linear[1], angular[2]), (0.0, 0.0));
+//! ```
 
 #[cfg(feature = "gamepad")]
 pub mod gamepad;

@@ -572,16 +572,12 @@ impl RobotWorld {
     pub fn set_terrain(&mut self, terrain: &Terrain) {
         let friction = self.world.colliders[self.ground].friction();
         self.world.remove_collider(self.ground);
-        self.ground = self.world.colliders.insert(
-            terrain
-                .collider()
-                .friction(friction)
-                .collision_groups(InteractionGroups::new(
-                    GROUND_GROUP,
-                    ROBOT_GROUP,
-                    InteractionTestMode::And,
-                )),
-        );
+        self.ground =
+            self.world
+                .colliders
+                .insert(terrain.collider().friction(friction).collision_groups(
+                    InteractionGroups::new(GROUND_GROUP, ROBOT_GROUP, InteractionTestMode::And),
+                ));
     }
 
     /// Sets the friction coefficient of the ground and of every robot collider (domain

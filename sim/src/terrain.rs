@@ -91,7 +91,10 @@ impl TerrainKind {
         positive("cell", cell)?;
         positive("size", size)?;
         if size / cell > 2000.0 {
-            return Err(("cell", format!("{size} m / {cell} m is over 2000 cells per side")));
+            return Err((
+                "cell",
+                format!("{size} m / {cell} m is over 2000 cells per side"),
+            ));
         }
         match *self {
             Self::Rough { amplitude, .. } if !(amplitude.is_finite() && amplitude >= 0.0) => Err((

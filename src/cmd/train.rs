@@ -61,6 +61,10 @@ pub struct EvalArgs {
     /// Episodes in the test set.
     #[arg(long, default_value_t = 100)]
     pub episodes: usize,
+    /// Terrain test set of `locomotion`: flat, rough, slope, stairs or rough_stairs (default:
+    /// flat).
+    #[arg(long, default_value = "flat")]
+    pub terrain: String,
     /// Seed of the test set (held out: training seeds its envs from the config seed).
     #[arg(long, default_value_t = 1_000_003)]
     pub seed: u64,
@@ -216,10 +220,14 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
         .write(true)
         .truncate(new_csv)
         .open(&csv_path)?;
+    // Per-step means of the task's named reward terms follow the fixed columns as `rew_<term>`
+    // (rsl_rl logs them per episode as `Episode_Reward/<term>`).
+    let term_names = runner.reward_term_names();
     if new_csv {
+        let terms: String = term_names.iter().map(|k| format!(",rew_{k}")).collect();
         writeln!(
             csv,
-            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate"
+            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate{terms}"
         )?;
     }
     let total = config.runner.max_iterations;
@@ -238,9 +246,14 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
     while runner.iteration() < total {
         let s = runner.iterate()?;
         let u = &s.update;
+        let terms: String = runner
+            .reward_terms()
+            .iter()
+            .map(|(_, v)| format!(",{v}"))
+            .collect();
         writeln!(
             csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}",
             s.iteration,
             s.total_steps,
             s.mean_return,
@@ -346,7 +359,15 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
         "locomotion" => {
             let task: LocomotionConfig = config.env_config()?;
             let spec = std::sync::Arc::new(robots::load_builtin_or_path(&task.robot)?);
-            let stats = evaluate_locomotion(&model, norm, spec, &task, args.episodes, args.seed)?;
+            let stats = evaluate_locomotion(
+                &model,
+                norm,
+                spec,
+                &task,
+                &args.terrain,
+                args.episodes,
+                args.seed,
+            )?;
             return print_locomotion_eval(&args, &dir, &stats);
         }
         _ => {

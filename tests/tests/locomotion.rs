@@ -87,10 +87,16 @@ fn curriculum_demotes_robots_that_do_not_walk_and_rebuilds_their_terrain() {
         .map(|e| e.terrain_level().expect("curriculum on"))
         .collect();
     let types: std::collections::HashSet<_> = before.iter().map(|(t, _)| *t).collect();
-    assert!(types.len() >= 3, "16 envs should cover several terrain types: {types:?}");
+    assert!(
+        types.len() >= 3,
+        "16 envs should cover several terrain types: {types:?}"
+    );
     assert!(before.iter().all(|(_, l)| *l <= 5));
     let tiles: Vec<_> = venv.envs().iter().map(|e| e.terrain().kind).collect();
-    assert!(tiles.iter().all(|k| k.name() != "flat"), "curriculum tiles replace flat ground");
+    assert!(
+        tiles.iter().all(|k| k.name() != "flat"),
+        "curriculum tiles replace flat ground"
+    );
     let zeros = vec![0.0f32; venv.num_envs() * venv.action_dim()];
     // One 1 s episode of standing still (default pose) while asked for about 0.9 m/s.
     for _ in 0..50 {
@@ -99,8 +105,15 @@ fn curriculum_demotes_robots_that_do_not_walk_and_rebuilds_their_terrain() {
     for (env, (ty, level)) in venv.envs().iter().zip(&before) {
         let (ty_now, level_now) = env.terrain_level().expect("curriculum on");
         assert_eq!(ty_now, *ty, "an env keeps its terrain type");
-        assert_eq!(level_now, level.saturating_sub(1), "standing still demotes by one");
-        let expected = task.curriculum.expect("on").terrain_kind(*ty, level_now, true);
+        assert_eq!(
+            level_now,
+            level.saturating_sub(1),
+            "standing still demotes by one"
+        );
+        let expected = task
+            .curriculum
+            .expect("on")
+            .terrain_kind(*ty, level_now, true);
         assert_eq!(
             env.terrain().kind.name(),
             expected.name(),

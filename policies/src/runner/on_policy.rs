@@ -14,6 +14,9 @@ use sim::env::{Env, VecEnv};
 use std::collections::VecDeque;
 use std::time::Instant;
 
+/// Salt of the minibatch-shuffle RNG seed (used when collection overlaps learning).
+const SHUFFLE_SALT: u64 = 0x5_4aff_1e;
+
 /// Runner settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -29,6 +32,12 @@ pub struct RunnerConfig {
     /// Factor on rewards before they enter the learner (episode returns are reported unscaled).
     /// Keeps value targets near unit scale, which PPO's absolute value clip assumes.
     pub reward_scale: f32,
+    /// Collect the next rollout on the simulation threads while the learner updates on the
+    /// last one (the learner runs on one core; collection would otherwise wait for it). The next
+    /// rollout then comes from the policy one update old: PPO's ratio uses the stored behaviour
+    /// log-probabilities, so this is a one-iteration policy lag, as in APPO. Iterations that
+    /// start at a checkpoint boundary collect sequentially, so resumes stay exact.
+    pub overlap_collection: bool,
 }
 
 impl Default for RunnerConfig {
@@ -39,6 +48,7 @@ impl Default for RunnerConfig {
             empirical_normalization: false,
             save_interval: 50,
             reward_scale: 1.0,
+            overlap_collection: false,
         }
     }
 }
@@ -75,7 +85,12 @@ pub struct OnPolicyRunner<E: Env> {
     /// Runner settings.
     pub config: RunnerConfig,
     storage: RolloutStorage,
+    /// The next rollout, collected during the last update (`overlap_collection`).
+    prefetched: Option<Prefetched>,
+    /// Samples actions (and, without overlap, shuffles minibatches).
     rng: ChaCha8Rng,
+    /// Shuffles minibatches when collection overlaps learning (the two run on separate threads).
+    shuffle_rng: ChaCha8Rng,
     seed: u64,
     needs_reseed: bool,
     reward_terms: Vec<(&'static str, f32)>,
@@ -83,6 +98,147 @@ pub struct OnPolicyRunner<E: Env> {
     total_steps: u64,
     returns: VecDeque<f32>,
     lengths: VecDeque<f32>,
+}
+
+/// A rollout collected ahead, with what its collection observed.
+struct Prefetched {
+    storage: RolloutStorage,
+    reward_terms: Vec<(&'static str, f32)>,
+    collect_s: f32,
+}
+
+/// What one collection touches: everything but the learner, so a collection can run on its own
+/// thread beside [`Ppo::update`].
+struct Collector<'a, E: Env> {
+    venv: &'a mut VecEnv<E>,
+    obs_norm: &'a mut Option<RunningMeanStd>,
+    rng: &'a mut ChaCha8Rng,
+    returns: &'a mut VecDeque<f32>,
+    lengths: &'a mut VecDeque<f32>,
+    num_steps: usize,
+    gamma: f32,
+    lam: f32,
+    reward_scale: f32,
+}
+
+fn normalized(obs_norm: &Option<RunningMeanStd>, obs: &[f32]) -> Vec<f32> {
+    let mut o = obs.to_vec();
+    if let Some(n) = obs_norm {
+        n.normalize(&mut o, 5.0);
+    }
+    o
+}
+
+impl<E: Env> Collector<'_, E> {
+    /// Fills `storage` with `num_steps` steps of every env under `policy` (an inference copy of
+    /// the actor-critic), computes GAE, and returns the task's reward terms for the rollout.
+    fn collect(
+        &mut self,
+        policy: &ActorCritic,
+        storage: &mut RolloutStorage,
+    ) -> Result<Vec<(&'static str, f32)>, PolicyError> {
+        let (n, od, ad) = (
+            self.venv.num_envs(),
+            self.venv.obs_dim(),
+            self.venv.action_dim(),
+        );
+        let dev = policy.log_std.val().device();
+        let stds: Vec<f32> = to_vec(policy.log_std.val())
+            .iter()
+            .map(|l| l.exp())
+            .collect();
+        storage.clear();
+        storage.stds.copy_from_slice(&stds);
+        let mut actions = vec![0.0f32; n * ad];
+        let mut log_probs = vec![0.0f32; n];
+        let mut rewards = vec![0.0f32; n];
+        let mut dones = vec![0.0f32; n];
+        for _ in 0..self.num_steps {
+            if let Some(norm) = self.obs_norm.as_mut() {
+                norm.update(&self.venv.obs);
+            }
+            let obs = normalized(self.obs_norm, &self.venv.obs);
+            let obs_t = matrix(&obs, n, od, &dev);
+            let means = to_vec(policy.action_mean(obs_t.clone()));
+            let values = to_vec(policy.value(obs_t));
+            for e in 0..n {
+                let mut lp = 0.0f32;
+                for k in 0..ad {
+                    let eps: f32 = StandardNormal.sample(self.rng);
+                    let i = e * ad + k;
+                    actions[i] = means[i] + stds[k] * eps;
+                    lp += -0.5 * eps * eps - stds[k].ln() - 0.918_938_5;
+                }
+                log_probs[e] = lp;
+            }
+            storage.push(&obs, &actions, &means, &values, &log_probs);
+            self.venv.step(&actions)?;
+            for e in 0..n {
+                rewards[e] = self.venv.rewards[e] * self.reward_scale;
+                dones[e] = if self.venv.terminated[e] || self.venv.truncated[e] {
+                    1.0
+                } else {
+                    0.0
+                };
+            }
+            // Bootstrap time-outs from the value of the terminal observation.
+            let timed_out: Vec<usize> = (0..n).filter(|&e| self.venv.truncated[e]).collect();
+            if !timed_out.is_empty() {
+                let mut term = Vec::with_capacity(timed_out.len() * od);
+                for &e in &timed_out {
+                    term.extend_from_slice(&self.venv.terminal_obs[e * od..(e + 1) * od]);
+                }
+                let term = normalized(self.obs_norm, &term);
+                let v = to_vec(policy.value(matrix(&term, timed_out.len(), od, &dev)));
+                for (k, &e) in timed_out.iter().enumerate() {
+                    rewards[e] += self.gamma * v[k];
+                }
+            }
+            storage.push_outcome(&rewards, &dones);
+            for ep in &self.venv.finished {
+                self.returns.push_back(ep.ret);
+                self.lengths.push_back(ep.len as f32);
+            }
+            while self.returns.len() > 100 {
+                self.returns.pop_front();
+                self.lengths.pop_front();
+            }
+        }
+        let last_obs = normalized(self.obs_norm, &self.venv.obs);
+        let last_values = to_vec(policy.value(matrix(&last_obs, n, od, &dev)));
+        let (adv, ret) = compute_gae(
+            &storage.rewards,
+            &storage.values,
+            &storage.dones,
+            &last_values,
+            n,
+            self.gamma,
+            self.lam,
+        );
+        storage.advantages = adv;
+        storage.returns = ret;
+        Ok(drain_reward_terms(self.venv))
+    }
+}
+
+/// Mean per-step value of each named reward term since the last drain, over all envs.
+fn drain_reward_terms<E: Env>(venv: &mut VecEnv<E>) -> Vec<(&'static str, f32)> {
+    let mut sums: Vec<(&'static str, f32)> = Vec::new();
+    let mut steps = 0u32;
+    for env in venv.envs_mut() {
+        let (terms, n) = env.drain_reward_terms();
+        if sums.is_empty() {
+            sums = terms.iter().map(|(k, _)| (*k, 0.0)).collect();
+        }
+        for ((_, total), (_, v)) in sums.iter_mut().zip(&terms) {
+            *total += v;
+        }
+        steps += n;
+    }
+    for (_, total) in &mut sums {
+        *total /= steps.max(1) as f32;
+    }
+    sums
 }
 
 impl<E: Env> OnPolicyRunner<E> {
@@ -122,7 +278,9 @@ impl<E: Env> OnPolicyRunner<E> {
             obs_norm,
             config,
             storage,
+            prefetched: None,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+            shuffle_rng: ChaCha8Rng::seed_from_u64(seed ^ SHUFFLE_SALT),
             seed,
             needs_reseed: true,
             reward_terms: Vec::new(),
@@ -181,122 +339,105 @@ impl<E: Env> OnPolicyRunner<E> {
         self.lengths = s.recent_lengths.into();
         self.ppo.optim = optimizer;
         self.needs_reseed = true;
+        self.prefetched = None;
         Ok(())
     }
 
-    fn normalized(&self, obs: &[f32]) -> Vec<f32> {
-        let mut o = obs.to_vec();
-        if let Some(n) = &self.obs_norm {
-            n.normalize(&mut o, 5.0);
-        }
-        o
+    /// Whether iteration `i` starts at a checkpoint boundary (where envs and RNGs are reseeded).
+    fn is_boundary(&self, i: usize) -> bool {
+        i % self.config.save_interval.max(1) == 0
     }
 
     /// Runs one iteration: a rollout of `num_steps_per_env` steps and a PPO update.
     ///
     /// At every checkpoint boundary (`iteration % save_interval == 0`) and after a resume, the
     /// environments and the sampling RNG are reseeded from `(seed, iteration)` and every env is
-    /// reset, so a run resumed from a checkpoint continues exactly as an uninterrupted one.
+    /// reset, so a run resumed from a checkpoint continues exactly as an uninterrupted one. With
+    /// `overlap_collection`, the next rollout is collected during the update unless the next
+    /// iteration starts at a boundary or is past the last.
     pub fn iterate(&mut self) -> Result<IterationStats, PolicyError> {
         let start = Instant::now();
-        if self.needs_reseed || self.iteration % self.config.save_interval.max(1) == 0 {
+        if self.needs_reseed || self.is_boundary(self.iteration) {
             let s = self
                 .seed
                 .wrapping_add((self.iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             self.venv.reseed_all(s);
             self.rng = ChaCha8Rng::seed_from_u64(s ^ 0x5eed);
+            self.shuffle_rng = ChaCha8Rng::seed_from_u64(s ^ SHUFFLE_SALT);
             self.needs_reseed = false;
+            self.prefetched = None;
         }
-        let (n, od, ad) = (
-            self.venv.num_envs(),
-            self.venv.obs_dim(),
-            self.venv.action_dim(),
-        );
-        let gamma = self.ppo.config.gamma;
-        let infer = self.ppo.model.valid();
-        let dev = self.ppo.device().clone().without_autodiff();
-        let stds: Vec<f32> = to_vec(infer.log_std.val())
-            .iter()
-            .map(|l| l.exp())
-            .collect();
-        self.storage.clear();
-        self.storage.stds.copy_from_slice(&stds);
-        let mut actions = vec![0.0f32; n * ad];
-        let mut log_probs = vec![0.0f32; n];
-        let mut rewards = vec![0.0f32; n];
-        let mut dones = vec![0.0f32; n];
-        let scale = self.config.reward_scale;
-        for _ in 0..self.ppo.config.num_steps_per_env {
-            if let Some(norm) = &mut self.obs_norm {
-                norm.update(&self.venv.obs);
-            }
-            let obs = self.normalized(&self.venv.obs);
-            let obs_t = matrix(&obs, n, od, &dev);
-            let means = to_vec(infer.action_mean(obs_t.clone()));
-            let values = to_vec(infer.value(obs_t));
-            for e in 0..n {
-                let mut lp = 0.0f32;
-                for k in 0..ad {
-                    let eps: f32 = StandardNormal.sample(&mut self.rng);
-                    let i = e * ad + k;
-                    actions[i] = means[i] + stds[k] * eps;
-                    lp += -0.5 * eps * eps - stds[k].ln() - 0.918_938_5;
-                }
-                log_probs[e] = lp;
-            }
-            self.storage
-                .push(&obs, &actions, &means, &values, &log_probs);
-            self.venv.step(&actions)?;
-            for e in 0..n {
-                rewards[e] = self.venv.rewards[e] * scale;
-                dones[e] = if self.venv.terminated[e] || self.venv.truncated[e] {
-                    1.0
-                } else {
-                    0.0
-                };
-            }
-            // Bootstrap time-outs from the value of the terminal observation.
-            let timed_out: Vec<usize> = (0..n).filter(|&e| self.venv.truncated[e]).collect();
-            if !timed_out.is_empty() {
-                let mut term = Vec::with_capacity(timed_out.len() * od);
-                for &e in &timed_out {
-                    term.extend_from_slice(&self.venv.terminal_obs[e * od..(e + 1) * od]);
-                }
-                let term = self.normalized(&term);
-                let v = to_vec(infer.value(matrix(&term, timed_out.len(), od, &dev)));
-                for (k, &e) in timed_out.iter().enumerate() {
-                    rewards[e] += gamma * v[k];
-                }
-            }
-            self.storage.push_outcome(&rewards, &dones);
-            for ep in &self.venv.finished {
-                self.returns.push_back(ep.ret);
-                self.lengths.push_back(ep.len as f32);
-            }
-            while self.returns.len() > 100 {
-                self.returns.pop_front();
-                self.lengths.pop_front();
-            }
-        }
-        let last_obs = self.normalized(&self.venv.obs);
-        let last_values = to_vec(infer.value(matrix(&last_obs, n, od, &dev)));
-        let (adv, ret) = compute_gae(
-            &self.storage.rewards,
-            &self.storage.values,
-            &self.storage.dones,
-            &last_values,
-            n,
-            gamma,
-            self.ppo.config.lam,
-        );
-        self.storage.advantages = adv;
-        self.storage.returns = ret;
-        self.collect_reward_terms();
-        let collect_s = start.elapsed().as_secs_f32();
+        let overlap = self.config.overlap_collection;
+        let num_steps = self.ppo.config.num_steps_per_env;
+        let (gamma, lam) = (self.ppo.config.gamma, self.ppo.config.lam);
+        let reward_scale = self.config.reward_scale;
         let progress = self.iteration as f64 / self.config.max_iterations.max(1) as f64;
-        let update = self.ppo.update(&self.storage, progress, &mut self.rng);
+        let next = self.iteration + 1;
+        let prefetch = overlap && next < self.config.max_iterations && !self.is_boundary(next);
+        let mut collector = Collector {
+            venv: &mut self.venv,
+            obs_norm: &mut self.obs_norm,
+            rng: &mut self.rng,
+            returns: &mut self.returns,
+            lengths: &mut self.lengths,
+            num_steps,
+            gamma,
+            lam,
+            reward_scale,
+        };
+        let collect_s = match self.prefetched.take() {
+            Some(p) => {
+                self.storage = p.storage;
+                self.reward_terms = p.reward_terms;
+                p.collect_s
+            }
+            None => {
+                let infer = self.ppo.model.valid();
+                self.reward_terms = collector.collect(&infer, &mut self.storage)?;
+                start.elapsed().as_secs_f32()
+            }
+        };
+        let learn_start = Instant::now();
+        let update = if prefetch {
+            // The policy that collects the next rollout is the one before this update.
+            let infer = self.ppo.model.valid();
+            let mut next_storage = RolloutStorage::new(
+                num_steps,
+                collector.venv.num_envs(),
+                collector.venv.obs_dim(),
+                collector.venv.action_dim(),
+            );
+            let (ppo, storage, shuffle_rng) = (&mut self.ppo, &self.storage, &mut self.shuffle_rng);
+            let (update, collected) = std::thread::scope(|scope| {
+                let worker = scope.spawn(move || {
+                    let t = Instant::now();
+                    let terms = collector.collect(&infer, &mut next_storage)?;
+                    Ok::<_, PolicyError>(Prefetched {
+                        storage: next_storage,
+                        reward_terms: terms,
+                        collect_s: t.elapsed().as_secs_f32(),
+                    })
+                });
+                let update = ppo.update(storage, progress, shuffle_rng);
+                let collected = worker.join().unwrap_or_else(|_| {
+                    Err(PolicyError::config(
+                        "runner.overlap_collection",
+                        "the collection thread panicked",
+                    ))
+                });
+                (update, collected)
+            });
+            self.prefetched = Some(collected?);
+            update
+        } else if overlap {
+            self.ppo
+                .update(&self.storage, progress, &mut self.shuffle_rng)
+        } else {
+            self.ppo.update(&self.storage, progress, &mut self.rng)
+        };
+        let learn_s = learn_start.elapsed().as_secs_f32();
         let elapsed = start.elapsed().as_secs_f32();
-        let steps = (n * self.ppo.config.num_steps_per_env) as u64;
+        let steps = (self.venv.num_envs() * num_steps) as u64;
         self.total_steps += steps;
         let mean = |q: &VecDeque<f32>| {
             if q.is_empty() {
@@ -312,7 +453,7 @@ impl<E: Env> OnPolicyRunner<E> {
             mean_episode_length: mean(&self.lengths),
             steps_per_s: steps as f32 / elapsed,
             collect_s,
-            learn_s: elapsed - collect_s,
+            learn_s,
             update,
         };
         self.iteration += 1;
@@ -330,26 +471,13 @@ impl<E: Env> OnPolicyRunner<E> {
         self.venv
             .envs_mut()
             .first_mut()
-            .map(|e| e.drain_reward_terms().0.into_iter().map(|(k, _)| k).collect())
+            .map(|e| {
+                e.drain_reward_terms()
+                    .0
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect()
+            })
             .unwrap_or_default()
-    }
-
-    fn collect_reward_terms(&mut self) {
-        let mut sums: Vec<(&'static str, f32)> = Vec::new();
-        let mut steps = 0u32;
-        for env in self.venv.envs_mut() {
-            let (terms, n) = env.drain_reward_terms();
-            if sums.is_empty() {
-                sums = terms.iter().map(|(k, _)| (*k, 0.0)).collect();
-            }
-            for ((_, total), (_, v)) in sums.iter_mut().zip(&terms) {
-                *total += v;
-            }
-            steps += n;
-        }
-        for (_, total) in &mut sums {
-            *total /= steps.max(1) as f32;
-        }
-        self.reward_terms = sums;
     }
 }

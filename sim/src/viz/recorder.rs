@@ -79,8 +79,7 @@ impl Recorder {
                 .map_err(|e| SimError::Rerun(format!("{}: {e}", path.display())))?,
             Sink::Spawn => builder.spawn().map_err(|e| {
                 SimError::Rerun(format!(
-                    "could not spawn a viewer ({e}); install it with `pip install rerun-sdk==0.36.3` \
-                     or save with --rrd FILE"
+                    "could not spawn a viewer ({e}); or save the recording with --rrd FILE"
                 ))
             })?,
             Sink::Connect(addr) => {
@@ -551,6 +550,12 @@ mod tests {
             r.log_rewards(env, &[("tracking_lin_vel", 0.5)])
                 .expect("rewards");
         }
+        r.log_plan(
+            env,
+            &[[1.0, 0.0, 0.0], [2.0, 1.0, 0.0]],
+            &[[0.0; 3], [1.0, 0.0, 0.0], [2.0, 1.0, 0.0]],
+        )
+        .expect("plan");
         assert!(r.log_frame(5, &RobotFrame::capture(&w, None)).is_err());
         r.flush().expect("flush");
         drop(r);

@@ -638,4 +638,37 @@ mod tests {
             "command older than 500 ms counts as zero"
         );
     }
+
+    #[test]
+    fn imu_mode_takes_orientation_from_imu_and_velocity_from_odometry() {
+        let mut c = core(&["safety.soft_start_s=0", "base_source=imu"]);
+        let n = names(&c);
+        let d = c.config().joints.default_position.clone();
+        c.on_joint_state(0.0, &n, &d, &[0.0; 12]).expect("js");
+        // Odometry alone is not a base state in imu mode: still waiting.
+        c.on_odometry(0.0, [0.0, 0.0, 0.0, 1.0], [0.3, 0.0, 0.0], [9.0; 3])
+            .expect("odom");
+        assert!(!c.cycle(0.01).publish);
+        // A 30 deg roll about x, (x, y, z, w): gravity gets a -y component in the body frame.
+        let h = (std::f64::consts::PI / 12.0).sin();
+        let w = (std::f64::consts::PI / 12.0).cos();
+        c.on_imu(0.0, [h, 0.0, 0.0, w], [0.1, 0.2, 0.4])
+            .expect("imu");
+        assert!(c.cycle(0.02).publish);
+        assert_eq!(c.mode(), Mode::Running);
+        let obs = c.last_observation();
+        assert!(
+            (obs[0] - 0.6).abs() < 1e-6,
+            "lin vel from odometry, scaled: {}",
+            obs[0]
+        );
+        assert!(
+            (obs[5] - 0.1).abs() < 1e-6,
+            "yaw rate from the imu, scaled: {}",
+            obs[5]
+        );
+        let g = gravity_from_quaternion([h, 0.0, 0.0, w]).expect("q");
+        assert!((g[1] + 0.5).abs() < 1e-9, "{g:?}");
+        assert!((obs[7] as f64 - g[1]).abs() < 1e-6);
+    }
 }

@@ -504,7 +504,10 @@ fn sim_node_and_policy_node_close_the_loop() {
 
 #[test]
 fn simulated_quadruped_walks_forward_on_a_twist_command() {
-    let ckpt = manifest().join("../../../assets/policies/locomotion_flat");
+    // The committed walking policy (issue 4); EMBODY_WALK_CHECKPOINT points at another one.
+    let ckpt = std::env::var_os("EMBODY_WALK_CHECKPOINT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest().join("../../../assets/policies/locomotion_flat"));
     if !ckpt.exists() {
         eprintln!(
             "SKIPPED simulated_quadruped_walks_forward_on_a_twist_command: no walking policy at {} \

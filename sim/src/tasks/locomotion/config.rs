@@ -1,8 +1,8 @@
 //! Settings of the locomotion task (TOML, `[env]` of `assets/configs/locomotion.toml`).
 
+use super::curriculum::{CommandCurriculum, TerrainCurriculum};
 use crate::error::SimError;
 use crate::physics::PhysicsConfig;
-use super::curriculum::{CommandCurriculum, TerrainCurriculum};
 use crate::terrain::TerrainKind;
 use serde::{Deserialize, Serialize};
 

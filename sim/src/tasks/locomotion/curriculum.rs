@@ -108,7 +108,10 @@ impl TerrainCurriculum {
         if self.max_initial_level >= self.levels {
             return err(
                 "max_initial_level",
-                format!("must be below levels ({}), got {}", self.levels, self.max_initial_level),
+                format!(
+                    "must be below levels ({}), got {}",
+                    self.levels, self.max_initial_level
+                ),
             );
         }
         for (k, v) in [
@@ -121,7 +124,10 @@ impl TerrainCurriculum {
             }
         }
         if self.size > 100.0 {
-            return err("size", format!("at most 100 m per env tile, got {}", self.size));
+            return err(
+                "size",
+                format!("at most 100 m per env tile, got {}", self.size),
+            );
         }
         let p = self.proportions;
         let shares = [p.rough, p.slope, p.stairs_down, p.stairs_up];
@@ -209,7 +215,13 @@ impl TerrainCurriculum {
 
     /// The level after an episode that ended `distance` metres from its spawn point while its
     /// commands asked for `commanded` metres in total.
-    pub fn next_level(&self, level: u32, distance: f32, commanded: f32, rng: &mut ChaCha8Rng) -> u32 {
+    pub fn next_level(
+        &self,
+        level: u32,
+        distance: f32,
+        commanded: f32,
+        rng: &mut ChaCha8Rng,
+    ) -> u32 {
         if distance >= self.promote_distance {
             if level + 1 >= self.levels {
                 rng.random_range(0..self.levels)
@@ -236,7 +248,11 @@ mod tests {
         assert_eq!(c.next_level(3, 5.0, 10.0, &mut rng), 4);
         assert_eq!(c.next_level(3, 2.0, 10.0, &mut rng), 2);
         assert_eq!(c.next_level(0, 0.0, 10.0, &mut rng), 0);
-        assert_eq!(c.next_level(3, 3.0, 4.0, &mut rng), 3, "kept: far enough for its commands");
+        assert_eq!(
+            c.next_level(3, 3.0, 4.0, &mut rng),
+            3,
+            "kept: far enough for its commands"
+        );
         for _ in 0..50 {
             assert!(c.next_level(c.levels - 1, 9.0, 9.0, &mut rng) < c.levels);
         }
@@ -279,8 +295,8 @@ mod tests {
 }
 
 /// Command curriculum (`[env.command_curriculum]`; present means on): every env starts with
-/// forward/backward commands only and widens its lateral and yaw-rate ranges one level at a time
-/// as it tracks well, so a gait forms before it has to turn and side-step. Levels are per env and
+/// forward commands only and widens its backward, lateral and yaw-rate ranges one level at a time
+/// as it tracks well, so a gait forms before it has to turn, back up and side-step. Levels are per env and
 /// move only at episode ends, so runs stay deterministic.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -320,7 +336,7 @@ impl CommandCurriculum {
         Ok(())
     }
 
-    /// Share of the lateral and yaw ranges open at `level`.
+    /// Share of the backward, lateral and yaw ranges open at `level`.
     pub fn share(&self, level: u32) -> f32 {
         level.min(self.levels) as f32 / self.levels as f32
     }
@@ -360,6 +376,9 @@ mod command_tests {
             demote_tracking: 0.5,
             ..Default::default()
         };
-        assert_eq!(c.validate().unwrap_err().0, "command_curriculum.promote_tracking");
+        assert_eq!(
+            c.validate().unwrap_err().0,
+            "command_curriculum.promote_tracking"
+        );
     }
 }

@@ -232,6 +232,8 @@ impl LocomotionEnv {
         let mut r = self.config.commands;
         if let Some(c) = self.config.command_curriculum {
             let share = c.share(self.command_level);
+            // Level 0 asks for forward walking only; backward, lateral and yaw open up together.
+            r.lin_vel_x[0] = r.lin_vel_x[0].max(r.lin_vel_x[0] * share);
             r.lin_vel_y = r.lin_vel_y.map(|v| v * share);
             r.ang_vel_yaw = r.ang_vel_yaw.map(|v| v * share);
         }
@@ -402,7 +404,8 @@ impl Env for LocomotionEnv {
         );
         self.term_sums.accumulate(&terms);
         if self.config.rewards.tracking_lin_vel != 0.0 {
-            self.tracking_sum += terms.tracking_lin_vel / (self.config.rewards.tracking_lin_vel * self.dt);
+            self.tracking_sum +=
+                terms.tracking_lin_vel / (self.config.rewards.tracking_lin_vel * self.dt);
         }
         self.term_steps += 1;
         let mut reward = terms.total();
