@@ -149,5 +149,8 @@ mod tests {
         assert!(e.to_string().contains("policy.init_noise_std"), "{e}");
         let e = TrainConfig::from_toml_str(BASE, &["ppo.gamma=1.5".into()]).expect_err("range");
         assert!(e.to_string().contains("ppo.gamma"), "{e}");
+        let e = TrainConfig::from_toml_str(BASE, &["ppo.noise_correlation=1.0".into()])
+            .expect_err("correlation 1 never mixes");
+        assert!(e.to_string().contains("ppo.noise_correlation"), "{e}");
     }
 }

@@ -105,6 +105,9 @@ pub struct CheckpointInfo {
     pub iteration: Option<usize>,
     /// Hidden widths of the actor.
     pub actor_hidden: Vec<usize>,
+    /// The trot generator the policy trained with (`env.gait`): its phase is part of the
+    /// observation and its offsets part of the joint targets.
+    pub gait: Option<robots::TrotGait>,
 }
 
 #[derive(Deserialize)]
@@ -181,9 +184,16 @@ fn read_tensor(
     Ok(Some((view.shape().to_vec(), data)))
 }
 
-fn read_config(
-    path: &Path,
-) -> Result<(Option<String>, Option<String>, Option<f32>, Vec<usize>), PolicyError> {
+/// What `read_config` takes from a checkpoint's `config.toml`.
+struct ConfigFacts {
+    task: Option<String>,
+    robot: Option<String>,
+    control_dt: Option<f32>,
+    hidden: Vec<usize>,
+    gait: Option<robots::TrotGait>,
+}
+
+fn read_config(path: &Path) -> Result<ConfigFacts, PolicyError> {
     let text = std::fs::read_to_string(path).map_err(|e| file_err(path, e))?;
     let table: toml::Table = toml::from_str(&text)
         .map_err(|e| file_err(path, format!("invalid TOML: {}", e.message())))?;
@@ -214,7 +224,21 @@ fn read_config(
             hidden.push(w as usize);
         }
     }
-    Ok((task, robot, control_dt, hidden))
+    let gait = match env.and_then(|e| e.get("gait")) {
+        Some(v) => Some(
+            v.clone()
+                .try_into::<robots::TrotGait>()
+                .map_err(|e| file_err(path, format!("env.gait: {}", e.message())))?,
+        ),
+        None => None,
+    };
+    Ok(ConfigFacts {
+        task,
+        robot,
+        control_dt,
+        hidden,
+        gait,
+    })
 }
 
 impl DeployPolicy {
@@ -228,7 +252,13 @@ impl DeployPolicy {
         let state: StateFile = serde_json::from_str(&text)
             .map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
         let config_path = dir.join("config.toml");
-        let (task, robot, control_dt, actor_hidden) = read_config(&config_path)?;
+        let ConfigFacts {
+            task,
+            robot,
+            control_dt,
+            hidden: actor_hidden,
+            gait,
+        } = read_config(&config_path)?;
         let st_path = dir.join("policy.safetensors");
         let bytes = std::fs::read(&st_path).map_err(|e| file_err(&st_path, e))?;
         let st = safetensors::SafeTensors::deserialize(&bytes)
@@ -333,6 +363,7 @@ impl DeployPolicy {
                 control_dt,
                 iteration: state.iteration,
                 actor_hidden: hidden,
+                gait,
             },
         })
     }

@@ -10,6 +10,7 @@
 mod builtin;
 mod config;
 mod error;
+mod gait;
 mod kinematics;
 mod observation;
 mod spec;
@@ -18,6 +19,7 @@ mod urdf;
 pub use builtin::{BUILTIN_ROBOTS, assets_dir, load_builtin_or_path};
 pub use config::{ControlConfig, RobotConfig};
 pub use error::RobotError;
+pub use gait::{GAIT_OBS_DIM, TrotGait, TrotGenerator};
 pub use kinematics::{body_poses, lowest_point_z, nominal_base_height};
 pub use observation::{
     ObservationScales, ProprioState, build_proprio_observation, proprio_obs_dim,

@@ -49,6 +49,11 @@ pub struct PpoConfig {
     pub max_grad_norm: f32,
     /// Normalise advantages over the whole rollout.
     pub normalize_advantage: bool,
+    /// Correlation `beta` in [0, 1) of the exploration noise from one step to the next:
+    /// `eps_t = beta * eps_{t-1} + sqrt(1 - beta^2) * xi_t` (each `eps` stays N(0, 1), so the
+    /// stored Gaussian log-probabilities are unchanged; 0 = white noise, rsl_rl's). Correlated
+    /// noise moves joints coherently over several control steps, which finds stepping sooner.
+    pub noise_correlation: f32,
 }
 
 impl Default for PpoConfig {
@@ -69,6 +74,7 @@ impl Default for PpoConfig {
             lam: 0.95,
             max_grad_norm: 1.0,
             normalize_advantage: true,
+            noise_correlation: 0.0,
         }
     }
 }
@@ -112,6 +118,12 @@ impl PpoConfig {
                     format!("must be a non-negative number, got {v}"),
                 ));
             }
+        }
+        if !(0.0..1.0).contains(&self.noise_correlation) {
+            return Err(PolicyError::config(
+                "ppo.noise_correlation",
+                format!("must be in [0, 1), got {}", self.noise_correlation),
+            ));
         }
         Ok(())
     }

@@ -91,6 +91,9 @@ pub struct OnPolicyRunner<E: Env> {
     rng: ChaCha8Rng,
     /// Shuffles minibatches when collection overlaps learning (the two run on separate threads).
     shuffle_rng: ChaCha8Rng,
+    /// Exploration noise of the last step, per env and action (`[envs * act]`), carried over
+    /// steps when `ppo.noise_correlation > 0`.
+    noise: Vec<f32>,
     seed: u64,
     needs_reseed: bool,
     reward_terms: Vec<(&'static str, f32)>,
@@ -113,6 +116,8 @@ struct Collector<'a, E: Env> {
     venv: &'a mut VecEnv<E>,
     obs_norm: &'a mut Option<RunningMeanStd>,
     rng: &'a mut ChaCha8Rng,
+    noise: &'a mut [f32],
+    noise_correlation: f32,
     returns: &'a mut VecDeque<f32>,
     lengths: &'a mut VecDeque<f32>,
     num_steps: usize,
@@ -153,6 +158,8 @@ impl<E: Env> Collector<'_, E> {
         let mut log_probs = vec![0.0f32; n];
         let mut rewards = vec![0.0f32; n];
         let mut dones = vec![0.0f32; n];
+        let beta = self.noise_correlation;
+        let fresh = (1.0 - beta * beta).sqrt();
         for _ in 0..self.num_steps {
             if let Some(norm) = self.obs_norm.as_mut() {
                 norm.update(&self.venv.obs);
@@ -164,8 +171,14 @@ impl<E: Env> Collector<'_, E> {
             for e in 0..n {
                 let mut lp = 0.0f32;
                 for k in 0..ad {
-                    let eps: f32 = StandardNormal.sample(self.rng);
+                    let xi: f32 = StandardNormal.sample(self.rng);
                     let i = e * ad + k;
+                    let eps = if beta > 0.0 {
+                        self.noise[i] = beta * self.noise[i] + fresh * xi;
+                        self.noise[i]
+                    } else {
+                        xi
+                    };
                     actions[i] = means[i] + stds[k] * eps;
                     lp += -0.5 * eps * eps - stds[k].ln() - 0.918_938_5;
                 }
@@ -195,6 +208,14 @@ impl<E: Env> Collector<'_, E> {
                 }
             }
             storage.push_outcome(&rewards, &dones);
+            if beta > 0.0 {
+                // A new episode starts its noise from the stationary distribution.
+                for e in (0..n).filter(|&e| dones[e] > 0.0) {
+                    for v in &mut self.noise[e * ad..(e + 1) * ad] {
+                        *v = StandardNormal.sample(self.rng);
+                    }
+                }
+            }
             for ep in &self.venv.finished {
                 self.returns.push_back(ep.ret);
                 self.lengths.push_back(ep.len as f32);
@@ -272,6 +293,7 @@ impl<E: Env> OnPolicyRunner<E> {
         let obs_norm = config
             .empirical_normalization
             .then(|| RunningMeanStd::new(venv.obs_dim()));
+        let noise = vec![0.0; venv.num_envs() * venv.action_dim()];
         Ok(Self {
             ppo: Ppo::new(model, ppo_config, train_device)?,
             venv,
@@ -281,6 +303,7 @@ impl<E: Env> OnPolicyRunner<E> {
             prefetched: None,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
             shuffle_rng: ChaCha8Rng::seed_from_u64(seed ^ SHUFFLE_SALT),
+            noise,
             seed,
             needs_reseed: true,
             reward_terms: Vec::new(),
@@ -364,6 +387,11 @@ impl<E: Env> OnPolicyRunner<E> {
             self.venv.reseed_all(s);
             self.rng = ChaCha8Rng::seed_from_u64(s ^ 0x5eed);
             self.shuffle_rng = ChaCha8Rng::seed_from_u64(s ^ SHUFFLE_SALT);
+            if self.ppo.config.noise_correlation > 0.0 {
+                for v in &mut self.noise {
+                    *v = StandardNormal.sample(&mut self.rng);
+                }
+            }
             self.needs_reseed = false;
             self.prefetched = None;
         }
@@ -378,6 +406,8 @@ impl<E: Env> OnPolicyRunner<E> {
             venv: &mut self.venv,
             obs_norm: &mut self.obs_norm,
             rng: &mut self.rng,
+            noise: &mut self.noise,
+            noise_correlation: self.ppo.config.noise_correlation,
             returns: &mut self.returns,
             lengths: &mut self.lengths,
             num_steps,

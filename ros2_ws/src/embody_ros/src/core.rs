@@ -90,6 +90,11 @@ pub struct PolicyCore {
     q32: Vec<f32>,
     qd32: Vec<f32>,
     last_action: Vec<f32>,
+    /// The trot generator the checkpoint trained with, and when the policy started running
+    /// (its phase counts from there).
+    gait: Option<robots::TrotGenerator>,
+    gait_start: Option<f64>,
+    gait_offsets: Vec<f32>,
     obs: Vec<f32>,
     action: Vec<f32>,
     policy_targets: Vec<f64>,
@@ -131,13 +136,24 @@ impl PolicyCore {
     /// A core for `cfg` running `policy`. The policy's sizes must fit the joints.
     pub fn new(cfg: NodeConfig, policy: DeployPolicy) -> Result<Self, RosError> {
         let n = cfg.num_joints();
-        if policy.act_dim() != n || policy.obs_dim() != proprio_obs_dim(n) {
+        let gait = match &policy.info().gait {
+            Some(g) => Some(
+                robots::TrotGenerator::new(g, &cfg.joints.names).map_err(|(key, message)| {
+                    RosError::Mismatch(format!(
+                        "checkpoint {}: env.{key}: {message}",
+                        policy.info().dir.display()
+                    ))
+                })?,
+            ),
+            None => None,
+        };
+        let obs_dim = proprio_obs_dim(n) + gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM);
+        if policy.act_dim() != n || policy.obs_dim() != obs_dim {
             return Err(RosError::Mismatch(format!(
-                "checkpoint {} has obs {} / act {}, but {n} joints need obs {} / act {n}",
+                "checkpoint {} has obs {} / act {}, but {n} joints need obs {obs_dim} / act {n}",
                 policy.info().dir.display(),
                 policy.obs_dim(),
                 policy.act_dim(),
-                proprio_obs_dim(n)
             )));
         }
         let dt = 1.0 / cfg.rates.policy_hz;
@@ -166,7 +182,10 @@ impl PolicyCore {
             q32: vec![0.0; n],
             qd32: vec![0.0; n],
             last_action: vec![0.0; n],
-            obs: vec![0.0; proprio_obs_dim(n)],
+            obs: vec![0.0; obs_dim],
+            gait,
+            gait_start: None,
+            gait_offsets: vec![0.0; n],
             action: vec![0.0; n],
             policy_targets: vec![0.0; n],
             targets: vec![0.0; n],
@@ -386,6 +405,7 @@ impl PolicyCore {
         };
         if mode != Mode::Running {
             self.last_action.fill(0.0);
+            self.gait_start = None;
         }
         let mut have_policy = false;
         if mode == Mode::Running {
@@ -434,8 +454,21 @@ impl PolicyCore {
             joint_vel: &self.qd32,
             last_action: &self.last_action,
         };
-        if !build_proprio_observation(&state, &self.default32, &self.scales, &mut self.obs)
-            || self.obs.iter().any(|v| !v.is_finite())
+        let proprio = proprio_obs_dim(self.q.len());
+        let phase = self.gait.as_ref().map(|g| {
+            let start = *self.gait_start.get_or_insert(now);
+            let phase = g.phase(now - start);
+            self.obs[proprio..proprio + robots::GAIT_OBS_DIM]
+                .copy_from_slice(&g.observation(phase));
+            g.offsets(phase, &mut self.gait_offsets);
+            phase
+        });
+        if !build_proprio_observation(
+            &state,
+            &self.default32,
+            &self.scales,
+            &mut self.obs[..proprio],
+        ) || self.obs.iter().any(|v| !v.is_finite())
         {
             return false;
         }
@@ -447,8 +480,13 @@ impl PolicyCore {
         self.counters.inferences += 1;
         let scale = self.cfg.action_scale;
         for k in 0..self.action.len() {
+            let gait = if phase.is_some() {
+                self.gait_offsets[k] as f64
+            } else {
+                0.0
+            };
             self.policy_targets[k] =
-                self.cfg.joints.default_position[k] + scale * self.action[k] as f64;
+                self.cfg.joints.default_position[k] + scale * self.action[k] as f64 + gait;
         }
         self.last_action.copy_from_slice(&self.action);
         true

@@ -2,9 +2,9 @@
 //!
 //! Pure cores, thin adapters: the [`config`] (YAML node parameters), the [`safety`] layer, the
 //! policy node's [`core`] (state in, observation through the shared builder, deploy runtime,
-//! safety, targets out) and the sim node's [`sim_robot`] are plain Rust with unit tests and need
+//! safety, targets out), the sim node's [`sim_robot`] and the [`teleop`] bridge are plain Rust with unit tests and need
 //! no ROS. The `ros` cargo feature adds the r2r nodes ([`ros`]), their binaries (`policy_node`,
-//! `sim_node`, `latency_bench`) and the integration tests against rclpy; build them in the
+//! `sim_node`, `teleop_node`, `latency_bench`) and the integration tests against rclpy; build them in the
 //! environment of `ros2_ws/env.sh`.
 
 pub mod config;
@@ -14,6 +14,7 @@ mod error;
 pub mod ros;
 pub mod safety;
 pub mod sim_robot;
+pub mod teleop;
 #[cfg(test)]
 mod test_checkpoint;
 

@@ -355,3 +355,65 @@ pub fn run_sim_node(
     }
     Ok(())
 }
+
+/// Runs the teleop node: every `1 / rate_hz` seconds asks `source` for the command at time `t`
+/// (s since start; `None` stops the node), publishes the `cmd_vel` twist and, when due, the
+/// e-stop message (rules in [`crate::teleop`]).
+pub fn run_teleop_node(
+    mut source: impl FnMut(f64, f64) -> Option<sim::command::TeleopOutput>,
+    cfg: &NodeConfig,
+    rate_hz: f64,
+    limits: RunLimits,
+) -> Result<(), RosError> {
+    let t = &cfg.topics;
+    let ctx = r2r::Context::create()?;
+    let mut node = r2r::Node::create(ctx, "embody_teleop", "")?;
+    let logger = node.logger().to_string();
+    let twist_pub = node.create_publisher::<Twist>(&t.cmd_vel, QosProfile::default())?;
+    let estop_pub = node.create_publisher::<Bool>(&t.e_stop, QosProfile::default())?;
+    r2r::log_info!(
+        &logger,
+        "teleop node: {} Hz, Twist on {}, e-stop on {}",
+        rate_hz,
+        t.cmd_vel,
+        t.e_stop
+    );
+    let mut bridge = crate::teleop::TeleopBridge::new(0.5);
+    let period = Duration::from_secs_f64(1.0 / rate_hz.max(1e-3));
+    let clock = Instant::now();
+    let mut next_tick = clock;
+    let mut last_mode = None;
+    let mut twist = Twist::default();
+    loop {
+        if let Some(d) = limits.duration
+            && clock.elapsed() >= d
+        {
+            break;
+        }
+        node.spin_once(next_tick.saturating_duration_since(Instant::now()));
+        if Instant::now() < next_tick {
+            continue;
+        }
+        let now = clock.elapsed().as_secs_f64();
+        let Some(out) = source(now, period.as_secs_f64()) else {
+            break;
+        };
+        if last_mode != Some(out.mode) {
+            r2r::log_info!(&logger, "mode {:?}", out.mode);
+            last_mode = Some(out.mode);
+        }
+        let m = bridge.cycle(&out, period.as_secs_f64());
+        (twist.linear.x, twist.linear.y, twist.linear.z) = (m.twist.0[0], m.twist.0[1], 0.0);
+        (twist.angular.x, twist.angular.y, twist.angular.z) = (0.0, 0.0, m.twist.1[2]);
+        twist_pub.publish(&twist)?;
+        if let Some(data) = m.e_stop {
+            estop_pub.publish(&Bool { data })?;
+        }
+        next_tick += period;
+        let after = Instant::now();
+        if next_tick + period < after {
+            next_tick = after;
+        }
+    }
+    Ok(())
+}

@@ -569,3 +569,79 @@ fn bad_checkpoint_and_config_fail_with_clear_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn teleop_node_publishes_the_scripted_twist_and_e_stop_to_rclpy() {
+    let mut w = RosWorld::new("teleop");
+    let cfg = config(&[]);
+    let (yaml, json) = w.write_config(&cfg);
+    let script = w.dir.join("teleop.toml");
+    std::fs::write(
+        &script,
+        "[[command]]\nt = 1.0\nvx = 0.5\n[[command]]\nt = 2.0\nyaw_rate = -0.4\n\
+         [[command]]\nt = 3.0\nmode = \"e_stop\"\nvx = 1.0\n[[command]]\nt = 4.0\nmode = \"stand\"\n",
+    )
+    .expect("script");
+    let rx = w.spawn_peer("peer", &json, &["listen_teleop", "--seconds", "30"]);
+    w.wait_event(&rx, "listening", Duration::from_secs(30));
+    w.spawn_node(
+        "teleop_node",
+        env!("CARGO_BIN_EXE_teleop_node"),
+        &[
+            "--config",
+            yaml.to_str().expect("utf8"),
+            "--commands",
+            script.to_str().expect("utf8"),
+            "--hold",
+            "1.0",
+        ],
+    );
+    let r = w.report(&rx, Duration::from_secs(60));
+    let twists: Vec<[f64; 4]> = r["twists"]
+        .as_array()
+        .expect("twists")
+        .iter()
+        .map(|v| std::array::from_fn(|k| v[k].as_f64().unwrap_or(f64::NAN)))
+        .collect();
+    let estops: Vec<bool> = r["estops"]
+        .as_array()
+        .expect("estops")
+        .iter()
+        .map(|v| v[1].as_bool().expect("bool"))
+        .collect();
+    let log = w.log("teleop_node");
+    assert!(
+        log.contains("gamepad unavailable") || log.contains("teleop node"),
+        "{log}"
+    );
+    // In order: walk forward, turn right, e-stop (zero twist), stand (zero twist).
+    let phase = |f: &dyn Fn(&[f64; 4]) -> bool| twists.iter().position(f);
+    let fwd = phase(&|t| (t[1] - 0.5).abs() < 1e-6 && t[3] == 0.0).expect("forward twist");
+    let turn = phase(&|t| t[1] == 0.0 && (t[3] + 0.4).abs() < 1e-6).expect("turn twist");
+    assert!(fwd < turn, "{twists:?}");
+    assert!(
+        twists[turn..].iter().skip_while(|t| t[3] != 0.0).all(|t| t[1..] == [0.0; 3]),
+        "after the turn only zero twists (e-stop, stand): {twists:?}"
+    );
+    // About 50 Hz: at least 2.5 s of the 5 s script arrived at 20+ messages per second.
+    assert!(twists.len() > 50, "{} twists", twists.len());
+    assert_eq!(
+        estops.first(),
+        Some(&true),
+        "e-stop pressed is the first e-stop message: {estops:?}"
+    );
+    assert_eq!(
+        estops.last(),
+        Some(&false),
+        "released once on leaving e-stop: {estops:?}"
+    );
+    assert_eq!(estops.iter().filter(|e| !**e).count(), 1, "{estops:?}");
+    let dt: Vec<f64> = twists.windows(2).map(|p| p[1][0] - p[0][0]).collect();
+    let mut sorted = dt.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN);
+    assert!(
+        (0.01..0.04).contains(&median),
+        "median publish period {median:.4} s (50 Hz expected)"
+    );
+}

@@ -119,6 +119,9 @@ pub struct LocomotionConfig {
     pub rewards: RewardScales,
     /// Width of the tracking kernels (legged_gym's `tracking_sigma`).
     pub tracking_sigma: f32,
+    /// Air time (s) above which a touchdown earns `feet_air_time` and below which it costs
+    /// (legged_gym: 0.5, sized for ANYmal's long steps).
+    pub feet_air_time_threshold: f32,
     /// Clip negative step rewards to zero.
     pub only_positive_rewards: bool,
     /// Soft joint-limit fraction of the range.
@@ -139,6 +142,9 @@ pub struct LocomotionConfig {
     /// Command curriculum: lateral and yaw commands open up per env as it learns to track
     /// (`[env.command_curriculum]`; absent = off).
     pub command_curriculum: Option<CommandCurriculum>,
+    /// Trot trajectory generator (`[env.gait]`; absent = off): its offsets are added to the
+    /// policy's joint targets and its phase `[sin, cos]` is appended to the observation.
+    pub gait: Option<robots::TrotGait>,
     /// Physics rates.
     pub physics: PhysicsConfig,
     /// After a reseed, start each env at a random point of its episode (legged_gym's
@@ -156,6 +162,7 @@ impl Default for LocomotionConfig {
             commands: CommandRanges::default(),
             rewards: RewardScales::default(),
             tracking_sigma: 0.25,
+            feet_air_time_threshold: 0.5,
             only_positive_rewards: true,
             soft_dof_pos_limit: 0.9,
             noise: NoiseScales::default(),
@@ -165,6 +172,7 @@ impl Default for LocomotionConfig {
             terrain: TerrainKind::Flat,
             curriculum: None,
             command_curriculum: None,
+            gait: None,
             physics: PhysicsConfig::default(),
             random_episode_start: true,
         }
@@ -184,6 +192,7 @@ impl LocomotionConfig {
             ("episode_s", self.episode_s),
             ("resampling_s", self.resampling_s),
             ("tracking_sigma", self.tracking_sigma),
+            ("feet_air_time_threshold", self.feet_air_time_threshold),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return bad(key, format!("must be a positive number, got {v}"));

@@ -57,6 +57,14 @@ pub struct LocomotionEnv {
     command_level: u32,
     /// Sum of the linear tracking kernel since the last reset.
     tracking_sum: f32,
+    /// The trot generator (`[env.gait]`), its offsets this step and the action plus offsets.
+    gait: Option<robots::TrotGenerator>,
+    gait_offsets: Vec<f32>,
+    shifted_action: Vec<f32>,
+}
+
+fn joint_names(spec: &RobotSpec) -> Vec<&str> {
+    spec.joints.iter().map(|j| j.name.as_str()).collect()
 }
 
 /// Terrain type and level of one env in the curriculum.
@@ -118,6 +126,15 @@ impl LocomotionEnv {
             .map(|l| world.colliders_of_links(std::slice::from_ref(l)))
             .collect();
         let terminating = world.colliders_of_links(&spec.terminate_contacts);
+        let gait = match &config.gait {
+            Some(g) => Some(robots::TrotGenerator::new(g, &joint_names(&spec)).map_err(|(key, message)| {
+                SimError::Config {
+                    key: format!("env.{key}"),
+                    message,
+                }
+            })?),
+            None => None,
+        };
         let dt = config.physics.control_dt;
         let steps_of = |s: f32| (s / dt).round().max(1.0) as u32;
         Ok(Self {
@@ -156,6 +173,9 @@ impl LocomotionEnv {
             commanded_distance: 0.0,
             command_level: 0,
             tracking_sum: 0.0,
+            gait,
+            gait_offsets: vec![0.0; n],
+            shifted_action: vec![0.0; n],
             config,
         })
     }
@@ -265,6 +285,12 @@ impl LocomotionEnv {
     /// Writes the observation with uniform noise added (amplitudes in raw units, scaled like
     /// the quantity they perturb).
     fn observe(&mut self, obs: &mut [f32]) {
+        let proprio = proprio_obs_dim(self.q.len());
+        if let Some(g) = &self.gait {
+            let phase = g.phase(self.episode_steps as f64 * self.dt as f64);
+            obs[proprio..proprio + robots::GAIT_OBS_DIM].copy_from_slice(&g.observation(phase));
+        }
+        let obs = &mut obs[..proprio];
         let ok = self.world.observe_proprio(
             &self.q,
             &self.qd,
@@ -289,7 +315,7 @@ impl LocomotionEnv {
 
 impl Env for LocomotionEnv {
     fn obs_dim(&self) -> usize {
-        proprio_obs_dim(self.q.len())
+        proprio_obs_dim(self.q.len()) + self.gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM)
     }
 
     fn action_dim(&self) -> usize {
@@ -354,7 +380,20 @@ impl Env for LocomotionEnv {
 
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
         // The action length always matches: VecEnv checks it.
-        let _ = self.world.apply_action(action);
+        match &self.gait {
+            Some(g) => {
+                let phase = g.phase(self.episode_steps as f64 * self.dt as f64);
+                g.offsets(phase, &mut self.gait_offsets);
+                let scale = self.world.spec().action_scale as f32;
+                for ((s, a), o) in self.shifted_action.iter_mut().zip(action).zip(&self.gait_offsets) {
+                    *s = a + o / scale;
+                }
+                let _ = self.world.apply_action(&self.shifted_action);
+            }
+            None => {
+                let _ = self.world.apply_action(action);
+            }
+        }
         self.prev_action.copy_from_slice(&self.last_action);
         self.last_action.copy_from_slice(action);
         self.world.step();
@@ -399,6 +438,7 @@ impl Env for LocomotionEnv {
                 collisions,
                 dt: self.dt,
                 tracking_sigma: self.config.tracking_sigma,
+                air_time_threshold: self.config.feet_air_time_threshold,
             },
             &self.config.rewards,
         );

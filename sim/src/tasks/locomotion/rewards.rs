@@ -34,6 +34,8 @@ pub struct RewardInputs<'a> {
     pub dt: f32,
     /// Tracking kernel width.
     pub tracking_sigma: f32,
+    /// Air time (s) a touchdown must exceed to earn the air-time reward.
+    pub air_time_threshold: f32,
 }
 
 /// The weighted terms of one step (already multiplied by weight and dt).
@@ -92,7 +94,7 @@ impl RewardTerms {
             .touchdown_air_time
             .iter()
             .filter(|t| **t > 0.0)
-            .map(|t| t - 0.5)
+            .map(|t| t - x.air_time_threshold)
             .sum();
         Self {
             tracking_lin_vel: w.tracking_lin_vel * dt * (-lin_err / x.tracking_sigma).exp(),
@@ -168,6 +170,7 @@ mod tests {
             collisions: 0,
             dt: 0.02,
             tracking_sigma: 0.25,
+            air_time_threshold: 0.5,
         }
     }
 

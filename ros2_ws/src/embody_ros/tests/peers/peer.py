@@ -368,6 +368,30 @@ def scenario_bench(peer, args):
     emit({"report": {"sent": k, "answers": got[0], "rtt_ns": rtts[args.warmup:]}})
 
 
+def scenario_listen_teleop(peer, args):
+    """Observes the teleop node: every Twist on cmd_vel and Bool on the e-stop topic, timed."""
+    t = peer.cfg["topics"]
+    twists, estops = [], []
+    start = [None]
+
+    def now():
+        if start[0] is None:
+            start[0] = time.monotonic()
+        return time.monotonic() - start[0]
+
+    peer.node.create_subscription(
+        Twist, t["cmd_vel"],
+        lambda m: twists.append((now(), m.linear.x, m.linear.y, m.angular.z)), 10)
+    peer.node.create_subscription(Bool, t["e_stop"], lambda m: estops.append((now(), m.data)), 10)
+    emit({"event": "listening"})
+    end = time.monotonic() + args.seconds
+    while time.monotonic() < end:
+        rclpy.spin_once(peer.node, timeout_sec=0.01)
+        if twists and time.monotonic() - start[0] - twists[-1][0] > 2.0:
+            break  # the node has stopped publishing
+    emit({"report": {"twists": twists, "estops": estops}})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("scenario")
