@@ -6,9 +6,9 @@
 # the flex-vs-wgpu PPO parity test; without a GPU it needs Mesa's Vulkan driver (Debian:
 # mesa-vulkan-drivers). CI sets it.
 #
-# The Rerun and gamepad features (a third build: rerun ~410 crates, gilrs needs libudev-dev) are
-# tested too, with recordings checked by the rerun tool from rerun-sdk (same venv);
-# EMBODY_TEST_RERUN=0 skips them.
+# The Rerun and gamepad features (rerun ~410 crates, gilrs needs libudev-dev) and the ROS 2 nodes
+# (r2r against the ROS 2 wheels) build in the same invocation as the rest; recordings are checked
+# by the rerun tool from rerun-sdk (same venv). EMBODY_TEST_RERUN=0 / EMBODY_TEST_ROS=0 skip them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${EMBODY_VENV:-.venv-peers}"
@@ -24,27 +24,28 @@ fi
 export EMBODY_PYTHON="$PWD/$VENV/bin/python"
 # Pin burn's default device to the CPU backend (its optimiser-state loader uses the default).
 export BURN_DEVICE="${BURN_DEVICE:-flex}"
-cargo test --workspace --all-targets --no-fail-fast "$@"
+# One cargo invocation for the workspace with every optional part CI tests (Rerun, gamepad, ROS
+# 2), so shared dependencies (burn, rapier, ...) resolve their features once and build once: a
+# separate `-p` invocation per feature set rebuilt them each time.
+features=()
 if [ "${EMBODY_TEST_RERUN:-1}" = "1" ]; then
   if ! pkg-config --exists libudev 2>/dev/null; then
     echo "the gamepad feature needs libudev-dev (apt-get install libudev-dev pkg-config)" >&2
     exit 1
   fi
-  # One invocation, so the features resolve once (a separate `-p sim` run rebuilds the shared
-  # dependencies a second time with other features).
-  cargo test -p sim -p embody --features sim/rerun,sim/gamepad,embody/rerun,embody/gamepad \
-    --lib --test cli_play_rerun --no-fail-fast
+  features+=(sim/rerun sim/gamepad embody/rerun embody/gamepad)
 fi
+# ROS 2 (embody_ros, r2r): installs the ROS 2 Jazzy wheels into ros2_ws/.venv-ros on first use
+# and exports the environment r2r builds and runs in (needs libclang: apt-get install
+# libclang-dev clang); the nodes are tested against rclpy peers. EMBODY_TEST_ROS=0 skips them.
+if [ "${EMBODY_TEST_ROS:-1}" = "1" ]; then
+  # shellcheck source=/dev/null
+  source ros2_ws/env.sh
+  features+=(embody_ros/ros)
+  [ "${EMBODY_TEST_RERUN:-1}" = "1" ] && features+=(embody_ros/gamepad)
+fi
+cargo test --workspace --all-targets --no-fail-fast --features "${features[*]}" "$@"
+# The wgpu backend changes burn's features (fusion, autotune), so it builds apart.
 if [ "${EMBODY_TEST_WGPU:-0}" = "1" ]; then
   cargo test -p policies --features wgpu --test wgpu_parity
-fi
-# ROS 2 (embody_ros, r2r): installs the ROS 2 Jazzy wheels into ros2_ws/.venv-ros on first use,
-# then builds the nodes and runs their tests against rclpy (needs libclang: apt-get install
-# libclang-dev clang). EMBODY_TEST_ROS=0 skips them.
-if [ "${EMBODY_TEST_ROS:-1}" = "1" ]; then
-  (
-    # shellcheck source=/dev/null
-    source ros2_ws/env.sh
-    cargo test -p embody_ros --features ros --no-fail-fast
-  )
 fi
