@@ -166,8 +166,14 @@ mod tests {
             .filter(|(_, o)| o.abs() > 0.05)
             .map(|(j, _)| &j.name[..2])
             .collect();
-        assert!(lifted.iter().all(|p| *p == "FR" || *p == "RL"), "{lifted:?}");
-        assert_eq!(g.phase(1.25), 0.5);
+        assert!(
+            lifted.iter().all(|p| *p == "FR" || *p == "RL"),
+            "{lifted:?}"
+        );
+        assert!(
+            (g.phase(1.0) - 0.5).abs() < 1e-6,
+            "1 s is 2.5 periods of 0.4 s"
+        );
         let [s0, c0] = g.observation(0.0);
         assert!((s0, c0) == (0.0, 1.0));
     }
@@ -185,6 +191,11 @@ mod tests {
             period_s: -1.0,
             ..TrotGait::default()
         };
-        assert_eq!(TrotGenerator::new(&gait, &names(&spec())).expect_err("bad").0, "gait.period_s");
+        assert_eq!(
+            TrotGenerator::new(&gait, &names(&spec()))
+                .expect_err("bad")
+                .0,
+            "gait.period_s"
+        );
     }
 }

@@ -39,6 +39,11 @@ pub struct TrainArgs {
     /// Continue the run in --out from its last checkpoint.
     #[arg(long)]
     pub resume: bool,
+    /// Start from the weights (and observation statistics) of another run or checkpoint, with
+    /// this run's config, a fresh optimiser and iteration 0: fine-tuning, e.g. a flat-ground
+    /// policy on the rough-terrain curriculum.
+    #[arg(long, value_name = "RUN_OR_CKPT", conflicts_with = "resume")]
+    pub init_from: Option<PathBuf>,
     /// Compute device: cpu (default) or wgpu (needs the `wgpu` feature); else $BURN_DEVICE.
     #[arg(long)]
     pub device: Option<String>,
@@ -185,6 +190,11 @@ fn train_task<E: Env + super::train_viz::VizEnv>(
             .with_context(|| format!("resuming from {}", dir.display()))?;
         let optimizer = checkpoint::load_optimizer(&dir)?;
         runner.resume_from(ckpt, optimizer)?;
+    } else if let Some(from) = &args.init_from {
+        let dir = policies::deploy::resolve_checkpoint(from)?;
+        let ckpt = checkpoint::load(&dir, runner.ppo.device())
+            .with_context(|| format!("initialising from {}", dir.display()))?;
+        runner.init_weights_from(ckpt)?;
     }
     let mut viz = super::train_viz::TrainViz::open(&args.viz, &runner, run_dir, args.json)?;
     train_loop(&mut runner, config, run_dir, args.json, &mut viz)

@@ -366,6 +366,32 @@ impl<E: Env> OnPolicyRunner<E> {
         Ok(())
     }
 
+    /// Starts from another checkpoint's weights and observation statistics (fine-tuning): the
+    /// iteration count, optimiser and learning rate stay this run's.
+    pub fn init_weights_from(
+        &mut self,
+        checkpoint: crate::checkpoint::Checkpoint,
+    ) -> Result<(), PolicyError> {
+        let s = &checkpoint.state;
+        if s.obs_dim != self.venv.obs_dim() || s.act_dim != self.venv.action_dim() {
+            return Err(PolicyError::config(
+                "init_from",
+                format!(
+                    "checkpoint has obs {} / act {}, the task has {} / {}",
+                    s.obs_dim,
+                    s.act_dim,
+                    self.venv.obs_dim(),
+                    self.venv.action_dim()
+                ),
+            ));
+        }
+        self.ppo.model = checkpoint.model;
+        if self.obs_norm.is_some() || s.obs_norm.is_some() {
+            self.obs_norm = checkpoint.state.obs_norm;
+        }
+        Ok(())
+    }
+
     /// Whether iteration `i` starts at a checkpoint boundary (where envs and RNGs are reseeded).
     fn is_boundary(&self, i: usize) -> bool {
         i % self.config.save_interval.max(1) == 0

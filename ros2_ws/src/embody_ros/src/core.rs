@@ -137,14 +137,14 @@ impl PolicyCore {
     pub fn new(cfg: NodeConfig, policy: DeployPolicy) -> Result<Self, RosError> {
         let n = cfg.num_joints();
         let gait = match &policy.info().gait {
-            Some(g) => Some(
-                robots::TrotGenerator::new(g, &cfg.joints.names).map_err(|(key, message)| {
+            Some(g) => Some(robots::TrotGenerator::new(g, &cfg.joints.names).map_err(
+                |(key, message)| {
                     RosError::Mismatch(format!(
                         "checkpoint {}: env.{key}: {message}",
                         policy.info().dir.display()
                     ))
-                })?,
-            ),
+                },
+            )?),
             None => None,
         };
         let obs_dim = proprio_obs_dim(n) + gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM);
@@ -520,11 +520,18 @@ mod tests {
     use crate::config::config_dir;
     use crate::test_checkpoint::write_test_checkpoint;
 
+    /// The test checkpoint, written once per process (tests run in parallel: two writers of one
+    /// folder raced on the temporary files of the atomic write).
+    fn checkpoint_dir() -> &'static std::path::Path {
+        static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+        DIR.get_or_init(|| {
+            let dir = std::env::temp_dir().join(format!("embody_ros_core_{}", std::process::id()));
+            write_test_checkpoint(&dir, true)
+        })
+    }
+
     fn core(overrides: &[&str]) -> PolicyCore {
-        let dir = std::env::temp_dir().join(format!("embody_ros_core_{}", std::process::id()));
-        if !dir.join("policy.safetensors").is_file() {
-            write_test_checkpoint(&dir, true);
-        }
+        let dir = checkpoint_dir();
         let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
         let cfg = NodeConfig::load(&config_dir().join("quadruped.yaml"), &o).expect("config");
         PolicyCore::new(cfg, DeployPolicy::load(&dir).expect("checkpoint")).expect("core")

@@ -90,8 +90,15 @@ mod tests {
         let sent: Vec<Option<bool>> = (0..10)
             .map(|_| b.cycle(&out(Mode::EStop, 0.0, 0.0), 0.02).e_stop)
             .collect();
-        assert_eq!(sent.iter().filter(|s| **s == Some(true)).count(), 2, "{sent:?}");
-        assert_eq!(b.cycle(&out(Mode::Stand, 0.0, 0.0), 0.02).e_stop, Some(false));
+        assert_eq!(
+            sent.iter().filter(|s| **s == Some(true)).count(),
+            2,
+            "{sent:?}"
+        );
+        assert_eq!(
+            b.cycle(&out(Mode::Stand, 0.0, 0.0), 0.02).e_stop,
+            Some(false)
+        );
         for _ in 0..100 {
             assert_eq!(b.cycle(&out(Mode::Walk, 0.3, 0.0), 0.02).e_stop, None);
         }

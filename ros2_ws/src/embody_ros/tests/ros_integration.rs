@@ -620,7 +620,10 @@ fn teleop_node_publishes_the_scripted_twist_and_e_stop_to_rclpy() {
     let turn = phase(&|t| t[1] == 0.0 && (t[3] + 0.4).abs() < 1e-6).expect("turn twist");
     assert!(fwd < turn, "{twists:?}");
     assert!(
-        twists[turn..].iter().skip_while(|t| t[3] != 0.0).all(|t| t[1..] == [0.0; 3]),
+        twists[turn..]
+            .iter()
+            .skip_while(|t| t[3] != 0.0)
+            .all(|t| t[1..] == [0.0; 3]),
         "after the turn only zero twists (e-stop, stand): {twists:?}"
     );
     // About 50 Hz: at least 2.5 s of the 5 s script arrived at 20+ messages per second.

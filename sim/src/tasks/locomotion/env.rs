@@ -127,12 +127,12 @@ impl LocomotionEnv {
             .collect();
         let terminating = world.colliders_of_links(&spec.terminate_contacts);
         let gait = match &config.gait {
-            Some(g) => Some(robots::TrotGenerator::new(g, &joint_names(&spec)).map_err(|(key, message)| {
-                SimError::Config {
+            Some(g) => Some(robots::TrotGenerator::new(g, &joint_names(&spec)).map_err(
+                |(key, message)| SimError::Config {
                     key: format!("env.{key}"),
                     message,
-                }
-            })?),
+                },
+            )?),
             None => None,
         };
         let dt = config.physics.control_dt;
@@ -385,7 +385,12 @@ impl Env for LocomotionEnv {
                 let phase = g.phase(self.episode_steps as f64 * self.dt as f64);
                 g.offsets(phase, &mut self.gait_offsets);
                 let scale = self.world.spec().action_scale as f32;
-                for ((s, a), o) in self.shifted_action.iter_mut().zip(action).zip(&self.gait_offsets) {
+                for ((s, a), o) in self
+                    .shifted_action
+                    .iter_mut()
+                    .zip(action)
+                    .zip(&self.gait_offsets)
+                {
                     *s = a + o / scale;
                 }
                 let _ = self.world.apply_action(&self.shifted_action);

@@ -56,11 +56,10 @@ fn script_source(script: CommandScript, hold: f64) -> Source {
 
 #[cfg(feature = "gamepad")]
 fn gamepad_source(mapping: GamepadMapping) -> Result<(Source, String), String> {
-    let mut reader =
-        sim::command::gamepad::GamepadReader::open().map_err(|e| match e {
-            sim::SimError::Gamepad(reason) => reason,
-            other => other.to_string(),
-        })?;
+    let mut reader = sim::command::gamepad::GamepadReader::open().map_err(|e| match e {
+        sim::SimError::Gamepad(reason) => reason,
+        other => other.to_string(),
+    })?;
     let name = reader.name().to_string();
     let mut teleop = sim::command::Teleop::new(mapping);
     Ok((
