@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 /// Salt of the minibatch-shuffle RNG seed (used when collection overlaps learning).
-const SHUFFLE_SALT: u64 = 0x5_4aff_1e;
+const SHUFFLE_SALT: u64 = 0x054a_ff1e;
 
 /// Runner settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -394,7 +394,7 @@ impl<E: Env> OnPolicyRunner<E> {
 
     /// Whether iteration `i` starts at a checkpoint boundary (where envs and RNGs are reseeded).
     fn is_boundary(&self, i: usize) -> bool {
-        i % self.config.save_interval.max(1) == 0
+        i.is_multiple_of(self.config.save_interval.max(1))
     }
 
     /// Runs one iteration: a rollout of `num_steps_per_env` steps and a PPO update.

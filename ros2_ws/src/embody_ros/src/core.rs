@@ -534,7 +534,7 @@ mod tests {
         let dir = checkpoint_dir();
         let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
         let cfg = NodeConfig::load(&config_dir().join("quadruped.yaml"), &o).expect("config");
-        PolicyCore::new(cfg, DeployPolicy::load(&dir).expect("checkpoint")).expect("core")
+        PolicyCore::new(cfg, DeployPolicy::load(dir).expect("checkpoint")).expect("core")
     }
 
     fn names(c: &PolicyCore) -> Vec<String> {
