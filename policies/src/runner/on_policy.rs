@@ -340,19 +340,8 @@ impl<E: Env> OnPolicyRunner<E> {
         checkpoint: crate::checkpoint::Checkpoint,
         optimizer: burn::optim::ModuleOptimizer,
     ) -> Result<(), PolicyError> {
+        self.check_sizes(&checkpoint.state, "checkpoint")?;
         let s = checkpoint.state;
-        if s.obs_dim != self.venv.obs_dim() || s.act_dim != self.venv.action_dim() {
-            return Err(PolicyError::config(
-                "checkpoint",
-                format!(
-                    "made for obs {} / act {}, the task has {} / {}",
-                    s.obs_dim,
-                    s.act_dim,
-                    self.venv.obs_dim(),
-                    self.venv.action_dim()
-                ),
-            ));
-        }
         self.ppo.model = checkpoint.model;
         self.ppo.schedule.lr = s.learning_rate;
         self.iteration = s.iteration;
@@ -372,22 +361,31 @@ impl<E: Env> OnPolicyRunner<E> {
         &mut self,
         checkpoint: crate::checkpoint::Checkpoint,
     ) -> Result<(), PolicyError> {
-        let s = &checkpoint.state;
+        self.check_sizes(&checkpoint.state, "init_from")?;
+        self.ppo.model = checkpoint.model;
+        if self.obs_norm.is_some() || checkpoint.state.obs_norm.is_some() {
+            self.obs_norm = checkpoint.state.obs_norm;
+        }
+        Ok(())
+    }
+
+    /// Fails (naming `key`) when a checkpoint's observation or action size differs from the task's.
+    fn check_sizes(
+        &self,
+        s: &crate::checkpoint::RunnerState,
+        key: &str,
+    ) -> Result<(), PolicyError> {
         if s.obs_dim != self.venv.obs_dim() || s.act_dim != self.venv.action_dim() {
             return Err(PolicyError::config(
-                "init_from",
+                key,
                 format!(
-                    "checkpoint has obs {} / act {}, the task has {} / {}",
+                    "made for obs {} / act {}, the task has {} / {}",
                     s.obs_dim,
                     s.act_dim,
                     self.venv.obs_dim(),
                     self.venv.action_dim()
                 ),
             ));
-        }
-        self.ppo.model = checkpoint.model;
-        if self.obs_norm.is_some() || s.obs_norm.is_some() {
-            self.obs_norm = checkpoint.state.obs_norm;
         }
         Ok(())
     }
