@@ -253,11 +253,7 @@ fn keyboard_source(mapping: GamepadMapping) -> Source {
 /// Picks the command source, falling back (with a message, never a panic) when a gamepad was
 /// asked for and none can be read.
 fn command_source(args: &PlayArgs) -> anyhow::Result<(Source, String)> {
-    let mapping_path = args
-        .mapping
-        .clone()
-        .unwrap_or_else(|| robots::assets_dir().join("configs/gamepad.toml"));
-    let mapping = GamepadMapping::load(&mapping_path)?;
+    let mapping = GamepadMapping::load_or_shipped(args.mapping.as_deref())?;
     let script = match &args.commands {
         Some(path) => Some((CommandScript::load(path)?, path.display().to_string())),
         None => None,

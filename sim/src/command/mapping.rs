@@ -101,6 +101,15 @@ impl GamepadMapping {
         Self::from_toml_str(&text).map_err(|e| e.in_file(path))
     }
 
+    /// Reads `path`, or the shipped mapping `assets/configs/gamepad.toml` when `None` (the one
+    /// `embody play` and the ROS 2 teleop node use by default).
+    pub fn load_or_shipped(path: Option<&Path>) -> Result<Self, SimError> {
+        match path {
+            Some(p) => Self::load(p),
+            None => Self::load(&robots::assets_dir().join("configs/gamepad.toml")),
+        }
+    }
+
     /// Parses and validates mapping TOML (errors name the key, e.g. `forward.axis`).
     pub fn from_toml_str(text: &str) -> Result<Self, SimError> {
         let table: toml::Table = toml::from_str(text).map_err(|e| SimError::Config {

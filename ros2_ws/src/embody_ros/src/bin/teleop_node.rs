@@ -81,11 +81,7 @@ fn gamepad_source(_: GamepadMapping) -> Result<(Source, String), String> {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let cfg = NodeConfig::load(&args.config, &args.overrides)?;
-    let mapping_path = args
-        .mapping
-        .clone()
-        .unwrap_or_else(|| robots::assets_dir().join("configs/gamepad.toml"));
-    let mapping = GamepadMapping::load(&mapping_path)?;
+    let mapping = GamepadMapping::load_or_shipped(args.mapping.as_deref())?;
     let script = match &args.commands {
         Some(path) => Some(CommandScript::load(path)?),
         None => None,
