@@ -2,9 +2,9 @@
 # Runs every test of the workspace. Sets up the Python peers the tests compare against (MuJoCo)
 # in a local venv on first use; later runs reuse it.
 #
-# EMBODY_TEST_WGPU=1 also builds burn's wgpu backend (a second, heavy build: ~390 crates) and runs
-# the flex-vs-wgpu PPO parity test; without a GPU it needs Mesa's Vulkan driver (Debian:
-# mesa-vulkan-drivers). CI sets it.
+# EMBODY_TEST_WGPU=1 also builds burn's wgpu backend (~390 more crates) and runs the flex-vs-wgpu
+# PPO parity test; without a GPU it needs Mesa's Vulkan driver (Debian: mesa-vulkan-drivers). CI
+# sets it.
 #
 # The Rerun and gamepad features (rerun ~410 crates, gilrs needs libudev-dev) and the ROS 2 nodes
 # (r2r against the ROS 2 wheels) build in the same invocation as the rest; recordings are checked
@@ -44,8 +44,8 @@ if [ "${EMBODY_TEST_ROS:-1}" = "1" ]; then
   features+=(embody_ros/ros)
   [ "${EMBODY_TEST_RERUN:-1}" = "1" ] && features+=(embody_ros/gamepad)
 fi
+# The wgpu backend joins the same invocation: in a second one its change to burn's features
+# (fusion, autotune) rebuilt burn and everything above it (docs/BENCHMARKS.md, "CI cost").
+# CPU runs still pick burn's flex device (BURN_DEVICE above).
+[ "${EMBODY_TEST_WGPU:-0}" = "1" ] && features+=(policies/wgpu)
 cargo test --workspace --all-targets --no-fail-fast --features "${features[*]}" "$@"
-# The wgpu backend changes burn's features (fusion, autotune), so it builds apart.
-if [ "${EMBODY_TEST_WGPU:-0}" = "1" ]; then
-  cargo test -p policies --features wgpu --test wgpu_parity
-fi

@@ -22,7 +22,7 @@ pub const TASKS: [&str; 3] = ["cartpole", "pendulum", "locomotion"];
 /// Arguments of `embody train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Task to train (cartpole).
+    /// Task to train: cartpole, pendulum or locomotion.
     pub task: String,
     /// Configuration file (default: assets/configs/<task>.toml).
     #[arg(long)]
@@ -58,7 +58,7 @@ pub struct TrainArgs {
 /// Arguments of `embody eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Task to evaluate on.
+    /// Task to evaluate on: cartpole, pendulum or locomotion.
     pub task: String,
     /// A run folder, a checkpoint folder, or a model.bpk.
     #[arg(long)]
@@ -66,8 +66,7 @@ pub struct EvalArgs {
     /// Episodes in the test set.
     #[arg(long, default_value_t = 100)]
     pub episodes: usize,
-    /// Terrain test set of `locomotion`: flat, rough, slope, stairs or rough_stairs (default:
-    /// flat).
+    /// Terrain test set of `locomotion`: flat, rough, slope, stairs or rough_stairs.
     #[arg(long, default_value = "flat")]
     pub terrain: String,
     /// Seed of the test set (held out: training seeds its envs from the config seed).
