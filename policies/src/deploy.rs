@@ -108,6 +108,8 @@ pub struct CheckpointInfo {
     /// The trot generator the policy trained with (`env.gait`): its phase is part of the
     /// observation and its offsets part of the joint targets.
     pub gait: Option<robots::TrotGait>,
+    /// Whether the policy observes terrain heights around its base (`env.height_scan`).
+    pub height_scan: bool,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +193,7 @@ struct ConfigFacts {
     control_dt: Option<f32>,
     hidden: Vec<usize>,
     gait: Option<robots::TrotGait>,
+    height_scan: bool,
 }
 
 fn read_config(path: &Path) -> Result<ConfigFacts, PolicyError> {
@@ -232,12 +235,14 @@ fn read_config(path: &Path) -> Result<ConfigFacts, PolicyError> {
         ),
         None => None,
     };
+    let height_scan = env.is_some_and(|e| e.contains_key("height_scan"));
     Ok(ConfigFacts {
         task,
         robot,
         control_dt,
         hidden,
         gait,
+        height_scan,
     })
 }
 
@@ -258,6 +263,7 @@ impl DeployPolicy {
             control_dt,
             hidden: actor_hidden,
             gait,
+            height_scan,
         } = read_config(&config_path)?;
         let st_path = dir.join("policy.safetensors");
         let bytes = std::fs::read(&st_path).map_err(|e| file_err(&st_path, e))?;
@@ -364,6 +370,7 @@ impl DeployPolicy {
                 iteration: state.iteration,
                 actor_hidden: hidden,
                 gait,
+                height_scan,
             },
         })
     }

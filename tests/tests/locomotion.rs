@@ -121,3 +121,40 @@ fn curriculum_demotes_robots_that_do_not_walk_and_rebuilds_their_terrain() {
         );
     }
 }
+
+/// With `[env.height_scan]` the observation grows by one entry per grid point, and on rough
+/// ground the heights differ across the grid, all within the clip.
+#[test]
+fn height_scan_appends_the_ground_around_the_base_to_the_observation() {
+    let rough = sim::TerrainKind::Rough {
+        amplitude: 0.05,
+        cell: 0.1,
+        size: 12.0,
+    };
+    let blind = LocomotionConfig {
+        terrain: rough,
+        random_episode_start: false,
+        ..Default::default()
+    };
+    let seeing = LocomotionConfig {
+        height_scan: Some(sim::tasks::locomotion::HeightScan::default()),
+        ..blind.clone()
+    };
+    let spec = Arc::new(robots::load_builtin_or_path("quadruped").expect("robot"));
+    let make = |task: &LocomotionConfig| {
+        VecEnv::try_new(2, |i| {
+            LocomotionEnv::new(spec.clone(), Terrain::new(rough, 3), task.clone(), 11 ^ i as u64)
+        })
+        .expect("envs")
+    };
+    let (blind, seeing) = (make(&blind), make(&seeing));
+    let scan_dim = seeing.obs_dim() - blind.obs_dim();
+    assert_eq!(scan_dim, 91, "13 x 7 points by default");
+    let obs = &seeing.obs;
+    let proprio = blind.obs_dim();
+    let scan = &obs[proprio..proprio + scan_dim];
+    assert!(scan.iter().all(|v| v.is_finite() && v.abs() <= 5.0), "{scan:?}");
+    let spread = scan.iter().cloned().fold(f32::MIN, f32::max)
+        - scan.iter().cloned().fold(f32::MAX, f32::min);
+    assert!(spread > 0.2, "the bumps show in the scan: {scan:?}");
+}

@@ -97,6 +97,21 @@ impl ActorCritic {
         self.critic.forward(obs).squeeze_dim::<1>(1)
     }
 
+    /// Observation width the networks take.
+    pub fn obs_dim(&self) -> usize {
+        self.actor.input_dim()
+    }
+
+    /// The same policy and value function over `obs_dim` >= [`ActorCritic::obs_dim`]
+    /// observations, the new trailing ones weighted zero (see [`Mlp::widen_input`]).
+    pub fn widen_obs(self, obs_dim: usize) -> Self {
+        Self {
+            actor: self.actor.widen_input(obs_dim),
+            critic: self.critic.widen_input(obs_dim),
+            log_std: self.log_std,
+        }
+    }
+
     /// Log standard deviations broadcastable over a batch. `[1, act]`
     pub fn log_std_row(&self) -> Tensor<2> {
         self.log_std.val().unsqueeze::<2>()

@@ -81,4 +81,60 @@ impl Mlp {
         }
         h
     }
+
+    /// Input width of the first layer.
+    pub fn input_dim(&self) -> usize {
+        self.layers.first().map_or(0, |l| l.weight.dims()[0])
+    }
+
+    /// The same network taking `input` >= [`Mlp::input_dim`] inputs: the new trailing inputs
+    /// get zero weights, so the outputs are unchanged until training moves them (fine-tuning
+    /// with an observation that gained entries at its end, e.g. a height scan).
+    pub fn widen_input(mut self, input: usize) -> Self {
+        let old = self.input_dim();
+        if let Some(first) = self.layers.first_mut()
+            && input > old
+        {
+            let w = first.weight.val();
+            let [_, out] = w.dims();
+            let device = w.device();
+            let zeros = Tensor::<2>::zeros([input - old, out], &device);
+            // Rebuilt from its data: under autodiff a concatenation is no leaf and cannot be a
+            // parameter.
+            let wide = Tensor::cat(vec![w, zeros], 0).into_data();
+            first.weight = Param::from_tensor(Tensor::<2>::from_data(wide, &device));
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn widening_the_input_keeps_the_outputs_whatever_the_new_inputs() {
+        // The autodiff device, as in training (a checkpoint loads there for fine-tuning).
+        let device = Device::flex().autodiff();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mlp = Mlp::new_seeded(4, &[8, 8], 2, &device, &mut rng);
+        let x = Tensor::<2>::from_data(
+            TensorData::new(vec![0.1f32, -0.5, 2.0, 0.3, 1.0, 0.0, -1.0, 0.7], [2, 4]),
+            &device,
+        );
+        let before = mlp.forward(x.clone()).into_data().to_vec::<f32>().expect("f32");
+        let wide = mlp.widen_input(7);
+        assert_eq!(wide.input_dim(), 7);
+        let extra = Tensor::<2>::from_data(
+            TensorData::new(vec![5.0f32, -3.0, 9.0, 1.0, 2.0, 3.0], [2, 3]),
+            &device,
+        );
+        let after = wide
+            .forward(Tensor::cat(vec![x, extra], 1))
+            .into_data()
+            .to_vec::<f32>()
+            .expect("f32");
+        assert_eq!(before, after);
+    }
 }

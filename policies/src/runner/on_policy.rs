@@ -357,10 +357,29 @@ impl<E: Env> OnPolicyRunner<E> {
 
     /// Starts from another checkpoint's weights and observation statistics (fine-tuning): the
     /// iteration count, optimiser and learning rate stay this run's.
+    ///
+    /// When this task's observation only adds entries at the end (e.g. a blind policy fine-tuned
+    /// with `[env.height_scan]`), the networks are widened with zero weights for the new entries,
+    /// so the fine-tune starts from exactly the old policy; that needs observation normalisation
+    /// off in both.
     pub fn init_weights_from(
         &mut self,
         checkpoint: crate::checkpoint::Checkpoint,
     ) -> Result<(), PolicyError> {
+        let (old, new) = (checkpoint.state.obs_dim, self.venv.obs_dim());
+        if old < new && checkpoint.state.act_dim == self.venv.action_dim() {
+            if self.obs_norm.is_some() || checkpoint.state.obs_norm.is_some() {
+                return Err(PolicyError::config(
+                    "init_from",
+                    format!(
+                        "widening the observation from {old} to {new} entries needs \
+                         runner.empirical_normalization = false in both runs"
+                    ),
+                ));
+            }
+            self.ppo.model = checkpoint.model.widen_obs(new);
+            return Ok(());
+        }
         self.check_sizes(&checkpoint.state, "init_from")?;
         self.ppo.model = checkpoint.model;
         if self.obs_norm.is_some() || checkpoint.state.obs_norm.is_some() {

@@ -136,6 +136,13 @@ impl PolicyCore {
     /// A core for `cfg` running `policy`. The policy's sizes must fit the joints.
     pub fn new(cfg: NodeConfig, policy: DeployPolicy) -> Result<Self, RosError> {
         let n = cfg.num_joints();
+        if policy.info().height_scan {
+            return Err(RosError::Mismatch(format!(
+                "checkpoint {} observes terrain heights (env.height_scan), and the policy node \
+                 has no height-map input: deploy a blind policy (e.g. assets/policies/locomotion_flat)",
+                policy.info().dir.display()
+            )));
+        }
         let gait = match &policy.info().gait {
             Some(g) => Some(robots::TrotGenerator::new(g, &cfg.joints.names).map_err(
                 |(key, message)| {
@@ -715,5 +722,27 @@ mod tests {
         let g = gravity_from_quaternion([h, 0.0, 0.0, w]).expect("q");
         assert!((g[1] + 0.5).abs() < 1e-9, "{g:?}");
         assert!((obs[7] as f64 - g[1]).abs() < 1e-6);
+    }
+
+    /// A checkpoint trained with terrain heights in its observation is refused by name: the
+    /// node has no height-map input.
+    #[test]
+    fn a_height_scan_policy_is_refused_with_the_reason() {
+        let dir = std::env::temp_dir().join(format!("embody_ros_scan_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        for entry in std::fs::read_dir(checkpoint_dir()).expect("checkpoint") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.join(path.file_name().expect("name"))).expect("copy");
+            }
+        }
+        let config = dir.join("config.toml");
+        let text = std::fs::read_to_string(&config).expect("config");
+        std::fs::write(&config, format!("{text}\n[env.height_scan]\n")).expect("write");
+        let cfg = NodeConfig::load(&config_dir().join("quadruped.yaml"), &[]).expect("config");
+        let policy = DeployPolicy::load(&dir).expect("checkpoint");
+        let err = PolicyCore::new(cfg, policy).err().expect("refused");
+        assert!(err.to_string().contains("env.height_scan"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -1,6 +1,7 @@
 //! Settings of the locomotion task (TOML, `[env]` of `assets/configs/locomotion.toml`).
 
 use super::curriculum::{CommandCurriculum, TerrainCurriculum};
+use super::height_scan::HeightScan;
 use crate::error::SimError;
 use crate::physics::PhysicsConfig;
 use crate::terrain::TerrainKind;
@@ -145,6 +146,9 @@ pub struct LocomotionConfig {
     /// Trot trajectory generator (`[env.gait]`; absent = off): its offsets are added to the
     /// policy's joint targets and its phase `[sin, cos]` is appended to the observation.
     pub gait: Option<robots::TrotGait>,
+    /// Terrain heights around the base appended to the observation (`[env.height_scan]`;
+    /// absent = off, a blind policy).
+    pub height_scan: Option<HeightScan>,
     /// Physics rates.
     pub physics: PhysicsConfig,
     /// After a reseed, start each env at a random point of its episode (legged_gym's
@@ -173,6 +177,7 @@ impl Default for LocomotionConfig {
             curriculum: None,
             command_curriculum: None,
             gait: None,
+            height_scan: None,
             physics: PhysicsConfig::default(),
             random_episode_start: true,
         }
@@ -245,6 +250,11 @@ impl LocomotionConfig {
         }
         if let Some(c) = &self.command_curriculum
             && let Err((key, message)) = c.validate()
+        {
+            return bad(&key, message);
+        }
+        if let Some(h) = &self.height_scan
+            && let Err((key, message)) = h.validate()
         {
             return bad(&key, message);
         }

@@ -290,6 +290,27 @@ impl LocomotionEnv {
             let phase = g.phase(self.episode_steps as f64 * self.dt as f64);
             obs[proprio..proprio + robots::GAIT_OBS_DIM].copy_from_slice(&g.observation(phase));
         }
+        if let Some(scan) = &self.config.height_scan {
+            let start = proprio + self.gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM);
+            let base = self.world.base_state();
+            let heading = base.rot_w * Vec3::X;
+            let yaw = heading.y.atan2(heading.x);
+            let amplitude = scan.noise * self.config.noise.level;
+            let rng = &mut self.rng;
+            scan.write(
+                &self.terrain,
+                base.pos_w.to_array(),
+                yaw,
+                || {
+                    if amplitude > 0.0 {
+                        rng.random_range(-amplitude..=amplitude)
+                    } else {
+                        0.0
+                    }
+                },
+                &mut obs[start..start + scan.dim()],
+            );
+        }
         let obs = &mut obs[..proprio];
         let ok = self.world.observe_proprio(
             &self.q,
@@ -315,7 +336,9 @@ impl LocomotionEnv {
 
 impl Env for LocomotionEnv {
     fn obs_dim(&self) -> usize {
-        proprio_obs_dim(self.q.len()) + self.gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM)
+        proprio_obs_dim(self.q.len())
+            + self.gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM)
+            + self.config.height_scan.as_ref().map_or(0, |h| h.dim())
     }
 
     fn action_dim(&self) -> usize {

@@ -1,0 +1,167 @@
+//! Terrain heights around the robot as part of the observation (`[env.height_scan]`), in the
+//! manner of legged_gym's `measure_heights`: a grid of points fixed to the base's position and
+//! heading (not its roll and pitch), each read as `clip(base_z - base_offset - ground_z, -1, 1) *
+//! scale`. legged_gym samples 17 x 11 points 0.1 m apart for ANYmal; the default here is a
+//! 13 x 7 grid sized for the project's A1-class quadruped.
+
+use crate::terrain::Terrain;
+use serde::{Deserialize, Serialize};
+
+/// Where the heights are sampled and how they are scaled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HeightScan {
+    /// Offsets of the sample rows along the base's heading (m).
+    pub x: Vec<f32>,
+    /// Offsets of the sample columns to the base's left (m).
+    pub y: Vec<f32>,
+    /// Base height above the ground that reads as 0 (m): the robot's standing height.
+    pub base_offset: f32,
+    /// Factor applied after clipping to [-1, 1] m (legged_gym's `height_measurements` scale).
+    pub scale: f32,
+    /// Amplitude of the uniform noise added to each height (m; legged_gym: 0.1).
+    pub noise: f32,
+}
+
+impl Default for HeightScan {
+    fn default() -> Self {
+        let grid = |half: i32| (-half..=half).map(|i| i as f32 * 0.1).collect();
+        Self {
+            x: grid(6),
+            y: grid(3),
+            base_offset: 0.3,
+            scale: 5.0,
+            noise: 0.05,
+        }
+    }
+}
+
+impl HeightScan {
+    /// Number of observation entries: one per grid point.
+    pub fn dim(&self) -> usize {
+        self.x.len() * self.y.len()
+    }
+
+    /// Checks the settings; errors name the key under `height_scan.`.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let err = |k: &str, m: String| Err((format!("height_scan.{k}"), m));
+        for (key, values) in [("x", &self.x), ("y", &self.y)] {
+            if values.is_empty() {
+                return err(key, "needs at least one offset".into());
+            }
+            if let Some(v) = values.iter().find(|v| !(v.is_finite() && v.abs() <= 5.0)) {
+                return err(key, format!("offsets must lie within +-5 m, got {v}"));
+            }
+        }
+        if !(self.base_offset.is_finite() && self.base_offset >= 0.0) {
+            return err(
+                "base_offset",
+                format!("must be a non-negative number, got {}", self.base_offset),
+            );
+        }
+        if !(self.scale.is_finite() && self.scale > 0.0) {
+            return err(
+                "scale",
+                format!("must be a positive number, got {}", self.scale),
+            );
+        }
+        if !(self.noise.is_finite() && self.noise >= 0.0) {
+            return err(
+                "noise",
+                format!("must be a non-negative number, got {}", self.noise),
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes the scaled heights for a base at `base` (world, m) heading `yaw` (rad), row by row
+    /// (`x` outer, `y` inner), adding `noise(i)` metres to point `i` before scaling.
+    ///
+    /// # Shapes
+    /// `out: [x.len() * y.len()]`
+    pub fn write(
+        &self,
+        terrain: &Terrain,
+        base: [f32; 3],
+        yaw: f32,
+        mut noise: impl FnMut() -> f32,
+        out: &mut [f32],
+    ) {
+        let (s, c) = yaw.sin_cos();
+        let mut i = 0;
+        for &dx in &self.x {
+            for &dy in &self.y {
+                let px = base[0] + c * dx - s * dy;
+                let py = base[1] + s * dx + c * dy;
+                let ground = terrain.height_at(px, py) + noise();
+                out[i] = (base[2] - self.base_offset - ground).clamp(-1.0, 1.0) * self.scale;
+                i += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terrain::TerrainKind;
+
+    #[test]
+    fn flat_ground_at_standing_height_reads_zero_and_clips_far_below() {
+        let scan = HeightScan::default();
+        assert_eq!(scan.dim(), 91);
+        let flat = Terrain::new(TerrainKind::Flat, 0);
+        let mut out = vec![f32::NAN; scan.dim()];
+        scan.write(&flat, [3.0, -2.0, 0.3], 0.7, || 0.0, &mut out);
+        assert!(out.iter().all(|v| v.abs() < 1e-6), "{out:?}");
+        scan.write(&flat, [0.0, 0.0, 2.0], 0.0, || 0.0, &mut out);
+        assert!(out.iter().all(|&v| v == 5.0), "clipped at 1 m times scale 5");
+    }
+
+    #[test]
+    fn points_turn_with_the_heading_and_see_the_step_ahead() {
+        // Stairs down from a 0.3 m platform around the origin: the first tread is 0.1 m lower.
+        let stairs = Terrain::new(
+            TerrainKind::Stairs {
+                step_height: 0.1,
+                step_width: 0.5,
+                steps: 3,
+                cell: 0.05,
+                size: 10.0,
+            },
+            0,
+        );
+        let scan = HeightScan {
+            x: vec![0.0, 1.2],
+            y: vec![0.0],
+            base_offset: 0.0,
+            scale: 1.0,
+            noise: 0.0,
+        };
+        let mut out = [0.0; 2];
+        // Facing +y: the point 1.2 m ahead is at (0, 1.2), on the first tread.
+        scan.write(
+            &stairs,
+            [0.0, 0.0, 0.6],
+            std::f32::consts::FRAC_PI_2,
+            || 0.0,
+            &mut out,
+        );
+        assert!((out[0] - 0.3).abs() < 1e-4, "{out:?}");
+        assert!((out[1] - 0.4).abs() < 1e-4, "{out:?}");
+    }
+
+    #[test]
+    fn bad_settings_name_their_key() {
+        let bad = |f: fn(&mut HeightScan)| {
+            let mut s = HeightScan::default();
+            f(&mut s);
+            s.validate().unwrap_err().0
+        };
+        assert_eq!(bad(|s| s.x.clear()), "height_scan.x");
+        assert_eq!(bad(|s| s.y = vec![0.0, f32::NAN]), "height_scan.y");
+        assert_eq!(bad(|s| s.scale = 0.0), "height_scan.scale");
+        assert_eq!(bad(|s| s.noise = -0.1), "height_scan.noise");
+        assert_eq!(bad(|s| s.base_offset = -1.0), "height_scan.base_offset");
+    }
+}
