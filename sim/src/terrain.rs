@@ -244,8 +244,15 @@ impl Terrain {
                 let n = self.n;
                 let heights = Array2::from_fn(n, n, |r, c| self.heights[(n - 1 - r) * n + c]);
                 let extent = (n - 1) as f32 * cell;
-                ColliderBuilder::heightfield(heights, Vector::new(extent, 1.0, extent))
-                    .rotation(Vector::X * std::f32::consts::FRAC_PI_2)
+                // Without FIX_INTERNAL_EDGES a foot sliding across the flat tread of a step, or
+                // between two cells of rough ground, catches on the edge shared by two triangles
+                // (a contact normal pointing along the ground) and trips.
+                ColliderBuilder::heightfield_with_flags(
+                    heights,
+                    Vector::new(extent, 1.0, extent),
+                    HeightFieldFlags::FIX_INTERNAL_EDGES,
+                )
+                .rotation(Vector::X * std::f32::consts::FRAC_PI_2)
             }
         }
     }
