@@ -158,3 +158,20 @@ fn height_scan_appends_the_ground_around_the_base_to_the_observation() {
         - scan.iter().cloned().fold(f32::MAX, f32::min);
     assert!(spread > 0.2, "the bumps show in the scan: {scan:?}");
 }
+
+/// The shipped locomotion configs parse, and their `[env]` tables validate.
+#[test]
+fn shipped_locomotion_configs_load_and_validate() {
+    for name in ["locomotion.toml", "locomotion_rough.toml"] {
+        let path = embody_tests::repo_root().join("assets/configs").join(name);
+        let config = TrainConfig::load(&path, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let task: LocomotionConfig = config
+            .env_config()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        task.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let rough = name.contains("rough");
+        assert_eq!(task.curriculum.is_some(), rough, "{name}: terrain curriculum");
+        assert_eq!(task.height_scan.is_some(), rough, "{name}: height scan");
+        assert!(task.gait.is_some(), "{name}: trot generator");
+    }
+}
