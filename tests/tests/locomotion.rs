@@ -143,7 +143,12 @@ fn height_scan_appends_the_ground_around_the_base_to_the_observation() {
     let spec = Arc::new(robots::load_builtin_or_path("quadruped").expect("robot"));
     let make = |task: &LocomotionConfig| {
         VecEnv::try_new(2, |i| {
-            LocomotionEnv::new(spec.clone(), Terrain::new(rough, 3), task.clone(), 11 ^ i as u64)
+            LocomotionEnv::new(
+                spec.clone(),
+                Terrain::new(rough, 3),
+                task.clone(),
+                11 ^ i as u64,
+            )
         })
         .expect("envs")
     };
@@ -153,7 +158,10 @@ fn height_scan_appends_the_ground_around_the_base_to_the_observation() {
     let obs = &seeing.obs;
     let proprio = blind.obs_dim();
     let scan = &obs[proprio..proprio + scan_dim];
-    assert!(scan.iter().all(|v| v.is_finite() && v.abs() <= 5.0), "{scan:?}");
+    assert!(
+        scan.iter().all(|v| v.is_finite() && v.abs() <= 5.0),
+        "{scan:?}"
+    );
     let spread = scan.iter().cloned().fold(f32::MIN, f32::max)
         - scan.iter().cloned().fold(f32::MAX, f32::min);
     assert!(spread > 0.2, "the bumps show in the scan: {scan:?}");
@@ -170,7 +178,11 @@ fn shipped_locomotion_configs_load_and_validate() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         task.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
         let rough = name.contains("rough");
-        assert_eq!(task.curriculum.is_some(), rough, "{name}: terrain curriculum");
+        assert_eq!(
+            task.curriculum.is_some(),
+            rough,
+            "{name}: terrain curriculum"
+        );
         assert_eq!(task.height_scan.is_some(), rough, "{name}: height scan");
         assert!(task.gait.is_some(), "{name}: trot generator");
     }

@@ -123,7 +123,11 @@ mod tests {
             TensorData::new(vec![0.1f32, -0.5, 2.0, 0.3, 1.0, 0.0, -1.0, 0.7], [2, 4]),
             &device,
         );
-        let before = mlp.forward(x.clone()).into_data().to_vec::<f32>().expect("f32");
+        let before = mlp
+            .forward(x.clone())
+            .into_data()
+            .to_vec::<f32>()
+            .expect("f32");
         let wide = mlp.widen_input(7);
         assert_eq!(wide.input_dim(), 7);
         let extra = Tensor::<2>::from_data(

@@ -115,7 +115,10 @@ mod tests {
         scan.write(&flat, [3.0, -2.0, 0.3], 0.7, || 0.0, &mut out);
         assert!(out.iter().all(|v| v.abs() < 1e-6), "{out:?}");
         scan.write(&flat, [0.0, 0.0, 2.0], 0.0, || 0.0, &mut out);
-        assert!(out.iter().all(|&v| v == 5.0), "clipped at 1 m times scale 5");
+        assert!(
+            out.iter().all(|&v| v == 5.0),
+            "clipped at 1 m times scale 5"
+        );
     }
 
     #[test]
