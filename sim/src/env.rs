@@ -40,4 +40,9 @@ pub trait Env: Send {
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
         (Vec::new(), 0)
     }
+    /// The env's current curriculum levels by name (locomotion: `terrain_level`,
+    /// `command_level`), the same names on every call; empty for tasks without a curriculum.
+    fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {
+        Vec::new()
+    }
 }

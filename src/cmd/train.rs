@@ -75,6 +75,10 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// `locomotion`: also write one JSON line per episode here (terrain, command, fall, survival,
+    /// errors, where it ended).
+    #[arg(long, value_name = "FILE")]
+    pub episodes_out: Option<PathBuf>,
 }
 
 fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {
@@ -231,12 +235,18 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
         .open(&csv_path)?;
     // Per-step means of the task's named reward terms follow the fixed columns as `rew_<term>`
     // (rsl_rl logs them per episode as `Episode_Reward/<term>`).
+    // Then the mean curriculum levels over the envs (legged_gym logs `terrain_level`).
     let term_names = runner.reward_term_names();
     if new_csv {
         let terms: String = term_names.iter().map(|k| format!(",rew_{k}")).collect();
+        let levels: String = runner
+            .curriculum_levels()
+            .iter()
+            .map(|(k, _)| format!(",{k}"))
+            .collect();
         writeln!(
             csv,
-            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate{terms}"
+            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate{terms}{levels}"
         )?;
     }
     let total = config.runner.max_iterations;
@@ -260,9 +270,11 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             .iter()
             .map(|(_, v)| format!(",{v}"))
             .collect();
+        let levels = runner.curriculum_levels();
+        let level_columns: String = levels.iter().map(|(_, v)| format!(",{v}")).collect();
         writeln!(
             csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}",
             s.iteration,
             s.total_steps,
             s.mean_return,
@@ -278,8 +290,12 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             u.learning_rate
         )?;
         viz.iteration(runner, &s)?;
+        let level_message: String = levels
+            .iter()
+            .map(|(k, v)| format!("  {} {v:.2}", k.replace('_', " ")))
+            .collect();
         bar.set_message(format!(
-            "{:.0} steps/s  return {:.1}  length {:.0}",
+            "{:.0} steps/s  return {:.1}  length {:.0}{level_message}",
             s.steps_per_s, s.mean_return, s.mean_episode_length
         ));
         bar.inc(1);
@@ -421,6 +437,15 @@ fn print_locomotion_eval(
     dir: &Path,
     stats: &LocomotionEvalStats,
 ) -> anyhow::Result<()> {
+    if let Some(path) = &args.episodes_out {
+        let mut lines = String::new();
+        for record in &stats.per_episode {
+            lines.push_str(&serde_json::to_string(record)?);
+            lines.push('\n');
+        }
+        std::fs::write(path, lines)
+            .with_context(|| format!("writing the episode records to {}", path.display()))?;
+    }
     if args.json {
         let summary = LocomotionEvalSummary {
             task: &args.task,
@@ -441,6 +466,17 @@ fn print_locomotion_eval(
             stats.survival_s,
             stats.cost_of_transport
         );
+        if stats.by_terrain.len() > 1 {
+            for t in &stats.by_terrain {
+                println!(
+                    "  {}: {} episodes, lin vel error {:.3} m/s, falls {:.1}%",
+                    t.terrain,
+                    t.episodes,
+                    t.lin_vel_error,
+                    t.fall_rate * 100.0
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -141,6 +141,9 @@ impl TrainViz {
         for (term, v) in runner.reward_terms() {
             rec.log_scalar(&format!("train/rewards/{term}"), *v as f64)?;
         }
+        for (name, v) in runner.curriculum_levels() {
+            rec.log_scalar(&format!("train/curriculum/{name}"), v as f64)?;
+        }
         for &(i, id) in shown.iter() {
             if let Some((world, _, command)) = runner.venv.envs().get(i).and_then(VizEnv::viz_world)
             {

@@ -188,3 +188,64 @@ fn bad_inputs_are_clear_errors_and_a_missing_gamepad_falls_back() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Training logs the curriculum level next to the reward terms; `eval --episodes-out` writes one
+/// JSON line per episode and the JSON splits the figures by terrain.
+#[test]
+fn metrics_log_curriculum_levels_and_eval_reports_each_episode() {
+    let dir = tmp("eval");
+    let run = tiny_checkpoint(&dir);
+    let metrics = std::fs::read_to_string(run.join("metrics.csv")).expect("metrics.csv");
+    let mut rows = metrics.lines();
+    let header: Vec<&str> = rows.next().expect("header").split(',').collect();
+    // The default config has a command curriculum and no terrain curriculum.
+    assert_eq!(header.last(), Some(&"command_level"), "{header:?}");
+    assert!(!header.contains(&"terrain_level"), "{header:?}");
+    let row: Vec<&str> = rows.next().expect("a row").split(',').collect();
+    assert_eq!(row.len(), header.len());
+    let level: f32 = row.last().unwrap().parse().expect("a number");
+    assert!((0.0..=4.0).contains(&level), "{level}");
+
+    let episodes = dir.join("episodes.jsonl");
+    let out = embody()
+        .args(["eval", "locomotion", "--json", "--episodes", "3"])
+        .args(["--terrain", "rough_stairs", "--checkpoint"])
+        .arg(&run)
+        .arg("--episodes-out")
+        .arg(&episodes)
+        .output()
+        .expect("eval runs");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "eval failed: {stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    let terrains: Vec<&str> = v["by_terrain"]
+        .as_array()
+        .expect("by_terrain")
+        .iter()
+        .map(|t| t["terrain"].as_str().expect("label"))
+        .collect();
+    assert_eq!(terrains, ["rough", "stairs_down", "stairs_up"], "{v}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&episodes)
+        .expect("episodes written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (i, e) in lines.iter().enumerate() {
+        assert_eq!(e["episode"], i, "{e}");
+        assert_eq!(e["terrain"], terrains[i], "{e}");
+        assert_eq!(e["command"].as_array().map(Vec::len), Some(3), "{e}");
+        assert!(e["fell"].is_boolean(), "{e}");
+    }
+    // An unwritable path is an error that names it.
+    let out = embody()
+        .args(["eval", "locomotion", "--episodes", "1", "--checkpoint"])
+        .arg(&run)
+        .args(["--episodes-out", "/nonexistent/dir/e.jsonl"])
+        .output()
+        .expect("eval runs");
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("/nonexistent/dir/e.jsonl"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -187,3 +187,57 @@ fn shipped_locomotion_configs_load_and_validate() {
         assert!(task.gait.is_some(), "{name}: trot generator");
     }
 }
+
+/// The shipped flat policy on the rough-terrain test set: the figures split by terrain add up to
+/// the whole, and every episode has its record.
+#[test]
+fn the_test_set_reports_each_terrain_and_each_episode() {
+    let dir = embody_tests::repo_root().join("assets/policies/locomotion_flat");
+    let policies::checkpoint::Checkpoint {
+        config,
+        state,
+        model,
+    } = policies::checkpoint::load(&dir, &burn::tensor::Device::flex()).expect("policy loads");
+    let task: LocomotionConfig = config.env_config().expect("env table");
+    let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
+    let episodes = 6;
+    let stats = policies::runner::evaluate_locomotion(
+        &model,
+        state.obs_norm.as_ref(),
+        spec,
+        &task,
+        "rough_stairs",
+        episodes,
+        7,
+    )
+    .expect("eval runs");
+    let labels: Vec<&str> = stats
+        .by_terrain
+        .iter()
+        .map(|t| t.terrain.as_str())
+        .collect();
+    assert_eq!(labels, ["rough", "stairs_down", "stairs_up"]);
+    assert!(stats.by_terrain.iter().all(|t| t.episodes == 2));
+    assert_eq!(stats.per_episode.len(), episodes);
+    let falls = stats.per_episode.iter().filter(|e| e.fell).count();
+    assert!((stats.fall_rate - falls as f32 / episodes as f32).abs() < 1e-6);
+    let by_terrain_falls: f32 = stats.by_terrain.iter().map(|t| t.fall_rate * 2.0).sum();
+    assert!((by_terrain_falls - falls as f32).abs() < 1e-4);
+    for e in &stats.per_episode {
+        assert_eq!(e.terrain, labels[e.episode % 3]);
+        assert!(
+            e.survival_s > 0.0 && e.survival_s <= task.episode_s + 1e-3,
+            "{e:?}"
+        );
+        assert!(
+            e.end_xy.iter().all(|v| v.is_finite() && v.abs() < 12.0),
+            "{e:?}"
+        );
+        // Without a fall the episode lasts its full length.
+        if !e.fell {
+            assert!(
+                e.survival_s >= task.episode_s - 1e-3 || e.end_xy.iter().any(|v| v.abs() > 10.0)
+            );
+        }
+    }
+}

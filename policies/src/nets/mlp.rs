@@ -126,7 +126,7 @@ mod tests {
         let before = mlp
             .forward(x.clone())
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .expect("f32");
         let wide = mlp.widen_input(7);
         assert_eq!(wide.input_dim(), 7);
@@ -137,7 +137,7 @@ mod tests {
         let after = wide
             .forward(Tensor::cat(vec![x, extra], 1))
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .expect("f32");
         assert_eq!(before, after);
     }

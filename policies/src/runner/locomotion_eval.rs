@@ -11,7 +11,7 @@ use robots::RobotSpec;
 use serde::Serialize;
 use sim::Terrain;
 use sim::env::VecEnv;
-use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv, eval_terrains};
+use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv, eval_terrain_label, eval_terrains};
 use std::sync::Arc;
 
 /// Figures of one evaluation (means over episodes).
@@ -33,6 +33,51 @@ pub struct LocomotionEvalStats {
     pub cost_of_transport: f32,
     /// Largest planar command in the set (m/s).
     pub max_command: f32,
+    /// The same figures for each terrain of the set, in its order.
+    pub by_terrain: Vec<TerrainEvalStats>,
+    /// One record per episode (`embody eval --episodes-out` writes them as JSON Lines).
+    #[serde(skip)]
+    pub per_episode: Vec<EpisodeRecord>,
+}
+
+/// Figures of the episodes of one terrain of a test set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TerrainEvalStats {
+    /// The terrain's label (`sim::tasks::locomotion::eval_terrain_label`), e.g. `stairs_up`.
+    pub terrain: String,
+    /// Episodes on this terrain.
+    pub episodes: usize,
+    /// Mean linear-velocity tracking error (m/s).
+    pub lin_vel_error: f32,
+    /// Mean yaw-rate tracking error (rad/s).
+    pub yaw_rate_error: f32,
+    /// Fraction of its episodes that ended in a fall.
+    pub fall_rate: f32,
+    /// Mean episode duration (s).
+    pub survival_s: f32,
+}
+
+/// How one test episode went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpisodeRecord {
+    /// Index in the test set.
+    pub episode: usize,
+    /// Terrain label (`sim::tasks::locomotion::eval_terrain_label`).
+    pub terrain: String,
+    /// Command held for the episode: `[lin_vel_x (m/s), lin_vel_y (m/s), yaw rate (rad/s)]`.
+    pub command: [f32; 3],
+    /// Whether it ended in a fall.
+    pub fell: bool,
+    /// Duration (s).
+    pub survival_s: f32,
+    /// Mean linear-velocity tracking error after the first second (m/s); NaN if it ended first.
+    pub lin_vel_error: f32,
+    /// Mean yaw-rate tracking error after the first second (rad/s); NaN if it ended first.
+    pub yaw_rate_error: f32,
+    /// Base position at the end, relative to the tile centre (m).
+    pub end_xy: [f32; 2],
+    /// Base yaw at the end (rad).
+    pub end_yaw: f32,
 }
 
 /// Runs `episodes` seeded episodes (one per env, in parallel) of `config` with the policy's mean
@@ -64,9 +109,11 @@ pub fn evaluate_locomotion(
         }
     };
     let mut max_command = 0.0f32;
+    let mut commands = Vec::with_capacity(episodes);
     let envs = (0..episodes)
         .map(|i| {
             let c = [draw(r.lin_vel_x), draw(r.lin_vel_y), draw(r.ang_vel_yaw)];
+            commands.push(c);
             max_command = max_command.max((c[0] * c[0] + c[1] * c[1]).sqrt());
             let mut cfg = config.clone();
             cfg.commands.lin_vel_x = [c[0]; 2];
@@ -98,6 +145,7 @@ pub fn evaluate_locomotion(
         .iter()
         .map(|e| e.world().base_state().pos_w.truncate().to_array())
         .collect();
+    let mut end_yaw = vec![0.0f32; n];
     for _ in 0..max_steps {
         if !running.iter().any(|r| *r) {
             break;
@@ -113,6 +161,8 @@ pub fn evaluate_locomotion(
                 continue;
             }
             steps[i] += 1;
+            // The env resets itself on the step that ends an episode: positions come from the
+            // step before.
             if venv.terminated[i] || venv.truncated[i] {
                 running[i] = false;
                 fell[i] = venv.terminated[i];
@@ -129,6 +179,8 @@ pub fn evaluate_locomotion(
             }
             energy[i] += env.mechanical_power() * dt;
             let xy = base.pos_w.truncate().to_array();
+            let q = base.rot_w;
+            end_yaw[i] = (2.0 * (q.w * q.z + q.x * q.y)).atan2(1.0 - 2.0 * (q.y * q.y + q.z * q.z));
             distance[i] +=
                 ((xy[0] - last_xy[i][0]).powi(2) + (xy[1] - last_xy[i][1]).powi(2)).sqrt();
             last_xy[i] = xy;
@@ -142,6 +194,48 @@ pub fn evaluate_locomotion(
             .map(|(s, c)| s / *c as f32)
             .collect()
     };
+    let per_episode: Vec<EpisodeRecord> = (0..n)
+        .map(|i| {
+            let per = |sum: f32| {
+                if counted[i] > 0 {
+                    sum / counted[i] as f32
+                } else {
+                    f32::NAN
+                }
+            };
+            EpisodeRecord {
+                episode: i,
+                terrain: eval_terrain_label(&kinds[i % kinds.len()]),
+                command: commands[i],
+                fell: fell[i],
+                survival_s: steps[i] as f32 * dt,
+                lin_vel_error: per(lin_err[i]),
+                yaw_rate_error: per(yaw_err[i]),
+                end_xy: last_xy[i],
+                end_yaw: end_yaw[i],
+            }
+        })
+        .collect();
+    let by_terrain = (0..kinds.len())
+        .map(|k| {
+            let eps: Vec<&EpisodeRecord> = per_episode
+                .iter()
+                .filter(|e| e.episode % kinds.len() == k)
+                .collect();
+            let finite_mean = |f: &dyn Fn(&EpisodeRecord) -> f32| {
+                let v: Vec<f32> = eps.iter().map(|e| f(e)).filter(|v| v.is_finite()).collect();
+                mean(&v)
+            };
+            TerrainEvalStats {
+                terrain: eval_terrain_label(&kinds[k]),
+                episodes: eps.len(),
+                lin_vel_error: finite_mean(&|e| e.lin_vel_error),
+                yaw_rate_error: finite_mean(&|e| e.yaw_rate_error),
+                fall_rate: eps.iter().filter(|e| e.fell).count() as f32 / eps.len().max(1) as f32,
+                survival_s: finite_mean(&|e| e.survival_s),
+            }
+        })
+        .collect();
     let total_distance: f32 = distance.iter().sum();
     let total_energy: f32 = energy.iter().sum();
     Ok(LocomotionEvalStats {
@@ -157,5 +251,7 @@ pub fn evaluate_locomotion(
             f32::NAN
         },
         max_command,
+        by_terrain,
+        per_episode,
     })
 }

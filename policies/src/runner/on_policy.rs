@@ -539,6 +539,26 @@ impl<E: Env> OnPolicyRunner<E> {
         &self.reward_terms
     }
 
+    /// Mean over the envs of each named curriculum level (e.g. locomotion's `terrain_level`,
+    /// legged_gym's `terrain_level` log); empty for tasks without a curriculum.
+    pub fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {
+        let envs = self.venv.envs();
+        let mut means: Vec<(&'static str, f32)> = Vec::new();
+        for env in envs {
+            let levels = env.curriculum_levels();
+            if means.is_empty() {
+                means = levels.iter().map(|(k, _)| (*k, 0.0)).collect();
+            }
+            for ((_, total), (_, v)) in means.iter_mut().zip(&levels) {
+                *total += v;
+            }
+        }
+        for (_, total) in &mut means {
+            *total /= envs.len().max(1) as f32;
+        }
+        means
+    }
+
     /// Names of the task's reward terms (drains the first env's sums to learn them).
     pub fn reward_term_names(&mut self) -> Vec<&'static str> {
         self.venv

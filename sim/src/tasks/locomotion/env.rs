@@ -508,6 +508,17 @@ impl Env for LocomotionEnv {
         }
     }
 
+    fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {
+        let mut levels = Vec::new();
+        if let Some(slot) = self.level {
+            levels.push(("terrain_level", slot.level as f32));
+        }
+        if self.config.command_curriculum.is_some() {
+            levels.push(("command_level", self.command_level as f32));
+        }
+        levels
+    }
+
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
         let (sums, steps) = self.take_reward_terms();
         (sums.named().to_vec(), steps)

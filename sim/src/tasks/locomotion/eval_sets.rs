@@ -54,6 +54,18 @@ pub fn eval_terrains(name: &str) -> Result<Vec<TerrainKind>, SimError> {
     })
 }
 
+/// A short label of a test terrain that says which way it goes from the spawn point at the
+/// centre: `flat`, `rough`, `slope_up`/`slope_down`, `stairs_up`/`stairs_down`.
+pub fn eval_terrain_label(kind: &TerrainKind) -> String {
+    // A positive height is the centre platform's: the robot walks down from it.
+    let way = |height: f32| if height > 0.0 { "down" } else { "up" };
+    match *kind {
+        TerrainKind::Slope { grade, .. } => format!("slope_{}", way(grade)),
+        TerrainKind::Stairs { step_height, .. } => format!("stairs_{}", way(step_height)),
+        _ => kind.name().to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +79,16 @@ mod tests {
                 kind.validate().expect(name);
             }
         }
+    }
+
+    #[test]
+    fn labels_say_which_way_the_terrain_goes_from_the_spawn() {
+        let labels: Vec<String> = eval_terrains("rough_stairs")
+            .unwrap()
+            .iter()
+            .map(eval_terrain_label)
+            .collect();
+        assert_eq!(labels, ["rough", "stairs_down", "stairs_up"]);
     }
 
     #[test]
