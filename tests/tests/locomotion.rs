@@ -120,6 +120,31 @@ fn curriculum_demotes_robots_that_do_not_walk_and_rebuilds_their_terrain() {
             "ground rebuilt for the new level"
         );
     }
+
+    // Asked to walk one full circle in the episode (yaw rate 2 pi rad/s), the commands end where
+    // they started: standing still covers that, so no env is demoted.
+    let circling = LocomotionConfig {
+        commands: sim::tasks::locomotion::CommandRanges {
+            ang_vel_yaw: [std::f32::consts::TAU; 2],
+            ..task.commands
+        },
+        ..task.clone()
+    };
+    let mut venv = VecEnv::try_new(16, |i| {
+        LocomotionEnv::new(
+            spec.clone(),
+            Terrain::flat(),
+            circling.clone(),
+            7 ^ i as u64,
+        )
+    })
+    .expect("envs");
+    let before: Vec<_> = venv.envs().iter().map(|e| e.terrain_level()).collect();
+    for _ in 0..50 {
+        venv.step(&zeros).expect("step");
+    }
+    let after: Vec<_> = venv.envs().iter().map(|e| e.terrain_level()).collect();
+    assert_eq!(after, before, "a circle asks for no displacement");
 }
 
 /// With `[env.height_scan]` the observation grows by one entry per grid point, and on rough

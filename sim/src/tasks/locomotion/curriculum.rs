@@ -213,16 +213,23 @@ impl TerrainCurriculum {
         }
     }
 
-    /// The level after an episode that ended `distance` metres from its spawn point while its
-    /// commands asked for `commanded` metres in total.
+    /// The level after an episode that ended `distance` metres from its spawn point, where
+    /// following its commands exactly would have ended `commanded` metres from it, and that
+    /// ended in a fall if `fell`. A fall demotes; walking `promote_distance` promotes; covering
+    /// less than half the commanded displacement demotes (legged_gym's rule, with the
+    /// displacement the commands ask for rather than their speed times the episode length, so
+    /// a robot told to walk in circles is not demoted for staying near its spawn point).
     pub fn next_level(
         &self,
         level: u32,
         distance: f32,
         commanded: f32,
+        fell: bool,
         rng: &mut ChaCha8Rng,
     ) -> u32 {
-        if distance >= self.promote_distance {
+        if fell {
+            level.saturating_sub(1)
+        } else if distance >= self.promote_distance {
             if level + 1 >= self.levels {
                 rng.random_range(0..self.levels)
             } else {
@@ -245,16 +252,31 @@ mod tests {
     fn far_walkers_promote_short_walkers_demote_and_the_top_wraps() {
         let c = TerrainCurriculum::default();
         let mut rng = ChaCha8Rng::seed_from_u64(0);
-        assert_eq!(c.next_level(3, 5.0, 10.0, &mut rng), 4);
-        assert_eq!(c.next_level(3, 2.0, 10.0, &mut rng), 2);
-        assert_eq!(c.next_level(0, 0.0, 10.0, &mut rng), 0);
+        assert_eq!(c.next_level(3, 5.0, 10.0, false, &mut rng), 4);
+        assert_eq!(c.next_level(3, 2.0, 10.0, false, &mut rng), 2);
+        assert_eq!(c.next_level(0, 0.0, 10.0, false, &mut rng), 0);
         assert_eq!(
-            c.next_level(3, 3.0, 4.0, &mut rng),
+            c.next_level(3, 3.0, 4.0, false, &mut rng),
             3,
             "kept: far enough for its commands"
         );
+        assert_eq!(
+            c.next_level(3, 0.5, 0.8, false, &mut rng),
+            3,
+            "kept: circling commands ask for little displacement"
+        );
+        assert_eq!(
+            c.next_level(3, 1.0, 1.0, true, &mut rng),
+            2,
+            "a fall demotes"
+        );
+        assert_eq!(
+            c.next_level(3, 6.0, 6.0, true, &mut rng),
+            2,
+            "even after a long walk"
+        );
         for _ in 0..50 {
-            assert!(c.next_level(c.levels - 1, 9.0, 9.0, &mut rng) < c.levels);
+            assert!(c.next_level(c.levels - 1, 9.0, 9.0, false, &mut rng) < c.levels);
         }
     }
 

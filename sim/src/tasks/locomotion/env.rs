@@ -51,8 +51,12 @@ pub struct LocomotionEnv {
     level: Option<CurriculumSlot>,
     /// Steps since the last reset (`steps` may start mid-episode).
     episode_steps: u32,
-    /// Planar distance the commands asked for since the last reset (m).
-    commanded_distance: f32,
+    /// Where following the commands exactly would have taken the base since the last reset:
+    /// world-frame planar offset (m) and heading (rad) from the spawn pose.
+    commanded_offset: [f32; 2],
+    commanded_heading: f32,
+    /// The last step ended the episode in a fall.
+    ended_in_fall: bool,
     /// Level in the command curriculum (0 when it is off).
     command_level: u32,
     /// Sum of the linear tracking kernel since the last reset.
@@ -170,7 +174,9 @@ impl LocomotionEnv {
             scales: ObservationScales::default(),
             level,
             episode_steps: 0,
-            commanded_distance: 0.0,
+            commanded_offset: [0.0; 2],
+            commanded_heading: 0.0,
+            ended_in_fall: false,
             command_level: 0,
             tracking_sum: 0.0,
             gait,
@@ -205,7 +211,14 @@ impl LocomotionEnv {
             return;
         }
         let distance = self.world.base_state().pos_w.truncate().length();
-        let level = c.next_level(slot.level, distance, self.commanded_distance, &mut self.rng);
+        let [ox, oy] = self.commanded_offset;
+        let level = c.next_level(
+            slot.level,
+            distance,
+            ox.hypot(oy),
+            self.ended_in_fall,
+            &mut self.rng,
+        );
         if level != slot.level {
             slot.level = level;
             self.level = Some(slot);
@@ -365,7 +378,9 @@ impl Env for LocomotionEnv {
         }
         self.tracking_sum = 0.0;
         self.episode_steps = 0;
-        self.commanded_distance = 0.0;
+        self.commanded_offset = [0.0; 2];
+        self.commanded_heading = 0.0;
+        self.ended_in_fall = false;
         let [flo, fhi] = self.config.friction_range;
         let friction = if fhi > flo {
             self.rng.random_range(flo..=fhi)
@@ -427,7 +442,12 @@ impl Env for LocomotionEnv {
         self.world.step();
         self.steps += 1;
         self.episode_steps += 1;
-        self.commanded_distance += self.dt * self.command[0].hypot(self.command[1]);
+        // The commands are body-frame velocities: integrate them along the commanded heading.
+        let (sin, cos) = self.commanded_heading.sin_cos();
+        let [vx, vy, yaw_rate] = self.command;
+        self.commanded_offset[0] += self.dt * (cos * vx - sin * vy);
+        self.commanded_offset[1] += self.dt * (sin * vx + cos * vy);
+        self.commanded_heading += self.dt * yaw_rate;
         self.prev_qd.copy_from_slice(&self.qd);
         self.world.joint_positions(&mut self.q);
         self.world.joint_velocities(&mut self.qd);
@@ -501,6 +521,7 @@ impl Env for LocomotionEnv {
         let p = base.pos_w;
         let off_tile = p.x.abs().max(p.y.abs()) > self.terrain.half_extent() - 1.0;
         let broken = self.world.has_non_finite_state() || obs.iter().any(|v| !v.is_finite());
+        self.ended_in_fall = fell || broken;
         StepOutcome {
             reward: if reward.is_finite() { reward } else { 0.0 },
             terminated: fell || broken,
