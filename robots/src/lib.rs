@@ -12,6 +12,7 @@ mod config;
 mod error;
 mod gait;
 mod kinematics;
+mod mirror;
 mod observation;
 mod spec;
 mod urdf;
@@ -21,6 +22,7 @@ pub use config::{ControlConfig, RobotConfig};
 pub use error::RobotError;
 pub use gait::{GAIT_OBS_DIM, TrotGait, TrotGenerator};
 pub use kinematics::{body_poses, lowest_point_z, nominal_base_height};
+pub use mirror::{SignedPermutation, joint_mirror, mirror_name};
 pub use observation::{
     ObservationScales, ProprioState, build_proprio_observation, proprio_obs_dim,
 };

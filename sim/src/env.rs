@@ -45,4 +45,19 @@ pub trait Env: Send {
     fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {
         Vec::new()
     }
+    /// The task's left-right mirror symmetry, for tasks that have one (PPO's mirror loss);
+    /// the error says why there is none.
+    fn mirror(&self) -> Result<Mirror, String> {
+        Err("this task defines no mirror symmetry".into())
+    }
+}
+
+/// How an observation and an action map onto those of the mirror-image robot in the
+/// mirror-image situation (reflection through the base's x-z plane).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mirror {
+    /// Observation map (`[obs_dim]`).
+    pub obs: robots::SignedPermutation,
+    /// Action map (`[action_dim]`).
+    pub action: robots::SignedPermutation,
 }

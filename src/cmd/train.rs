@@ -246,7 +246,7 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             .collect();
         writeln!(
             csv,
-            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate{terms}{levels}"
+            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate,mirror_loss{terms}{levels}"
         )?;
     }
     let total = config.runner.max_iterations;
@@ -274,7 +274,7 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
         let level_columns: String = levels.iter().map(|(_, v)| format!(",{v}")).collect();
         writeln!(
             csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}",
             s.iteration,
             s.total_steps,
             s.mean_return,
@@ -287,7 +287,8 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             u.entropy,
             u.kl,
             u.grad_norm,
-            u.learning_rate
+            u.learning_rate,
+            u.mirror_loss
         )?;
         viz.iteration(runner, &s)?;
         let level_message: String = levels

@@ -133,6 +133,7 @@ impl TrainViz {
             ("train/entropy", u.entropy as f64),
             ("train/kl", u.kl as f64),
             ("train/learning_rate", u.learning_rate),
+            ("train/loss/mirror", u.mirror_loss as f64),
             ("train/grad_norm", u.grad_norm as f64),
             ("train/steps_per_s", s.steps_per_s as f64),
         ] {

@@ -266,3 +266,79 @@ fn the_test_set_reports_each_terrain_and_each_episode() {
         }
     }
 }
+
+/// Rough-terrain config (gait phase + height scan) with the mirror loss: the loss is measured,
+/// finite, and falls as PPO makes the policy act alike to the left and to the right.
+#[test]
+fn the_mirror_loss_makes_the_policy_symmetric() {
+    let path = embody_tests::repo_root().join("assets/configs/locomotion_rough.toml");
+    let config = TrainConfig::load(
+        &path,
+        &[
+            "runner.num_envs=16".into(),
+            "ppo.mirror_loss_coef=10.0".into(),
+        ],
+    )
+    .expect("config loads");
+    let task: LocomotionConfig = config.env_config().expect("env table");
+    let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
+    let venv = VecEnv::try_new(config.runner.num_envs, |i| {
+        LocomotionEnv::new(
+            spec.clone(),
+            Terrain::flat(),
+            task.clone(),
+            config.seed ^ i as u64,
+        )
+    })
+    .expect("envs");
+    let mut runner = OnPolicyRunner::new(
+        venv,
+        config.runner.clone(),
+        config.ppo.clone(),
+        &config.policy,
+        &burn::tensor::Device::flex(),
+        config.seed,
+    )
+    .expect("runner");
+    let losses: Vec<f32> = (0..4)
+        .map(|_| runner.iterate().expect("iteration").update.mirror_loss)
+        .collect();
+    assert!(
+        losses.iter().all(|l| l.is_finite() && *l >= 0.0),
+        "{losses:?}"
+    );
+    assert!(
+        losses[0] > 0.0,
+        "a fresh policy is not symmetric: {losses:?}"
+    );
+    assert!(
+        losses[3] < 0.5 * losses[0],
+        "mirror loss did not fall: {losses:?}"
+    );
+}
+
+/// A task without a mirror cannot use the mirror loss; the error names the key.
+#[test]
+fn the_mirror_loss_needs_a_task_with_a_mirror() {
+    use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
+    let venv = VecEnv::new(4, |i| CartPoleEnv::new(CartPoleConfig::default(), i as u64));
+    let ppo = policies::algo::PpoConfig {
+        mirror_loss_coef: 1.0,
+        ..Default::default()
+    };
+    let e = OnPolicyRunner::new(
+        venv,
+        policies::runner::RunnerConfig {
+            num_envs: 4,
+            ..Default::default()
+        },
+        ppo,
+        &Default::default(),
+        &burn::tensor::Device::flex(),
+        1,
+    )
+    .err()
+    .expect("refused")
+    .to_string();
+    assert!(e.contains("ppo.mirror_loss_coef"), "{e}");
+}

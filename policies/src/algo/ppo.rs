@@ -54,6 +54,11 @@ pub struct PpoConfig {
     /// stored Gaussian log-probabilities are unchanged; 0 = white noise, rsl_rl's). Correlated
     /// noise moves joints coherently over several control steps, which finds stepping sooner.
     pub noise_correlation: f32,
+    /// Weight of the mirror loss `mean((mu(M_o s) - M_a mu(s))^2)` over each minibatch (Yu et
+    /// al. 2018, "Learning Symmetric and Low-Energy Locomotion"): the policy's mean action in
+    /// the mirror-image state should be the mirror image of its action. 0 turns it off; it
+    /// needs a task with a mirror (`sim::env::Env::mirror`) and no observation normalisation.
+    pub mirror_loss_coef: f32,
 }
 
 impl Default for PpoConfig {
@@ -75,6 +80,7 @@ impl Default for PpoConfig {
             max_grad_norm: 1.0,
             normalize_advantage: true,
             noise_correlation: 0.0,
+            mirror_loss_coef: 0.0,
         }
     }
 }
@@ -111,6 +117,7 @@ impl PpoConfig {
         for (key, v) in [
             ("value_loss_coef", self.value_loss_coef),
             ("entropy_coef", self.entropy_coef),
+            ("mirror_loss_coef", self.mirror_loss_coef),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(PolicyError::config(
@@ -144,6 +151,8 @@ pub struct UpdateStats {
     pub grad_norm: f32,
     /// Learning rate after the update.
     pub learning_rate: f64,
+    /// Mirror loss (0 when it is off).
+    pub mirror_loss: f32,
 }
 
 /// The PPO learner: model, optimiser and learning-rate schedule.
@@ -157,6 +166,19 @@ pub struct Ppo {
     /// Hyper-parameters.
     pub config: PpoConfig,
     device: Device,
+    /// The mirror as right-multiplied matrices: observations `[obs_dim, obs_dim]`, actions
+    /// `[action_dim, action_dim]` (`x_mirrored = x · P`).
+    mirror: Option<(Tensor<2>, Tensor<2>)>,
+}
+
+/// `P` with `x · P = apply(x)` for row vectors: `P[index[i], i] = sign[i]`; `[n, n]`.
+fn permutation_matrix(map: &robots::SignedPermutation, device: &Device) -> Tensor<2> {
+    let n = map.len();
+    let mut p = vec![0.0f32; n * n];
+    for (i, (&j, &s)) in map.index.iter().zip(&map.sign).enumerate() {
+        p[j * n + i] = s;
+    }
+    matrix(&p, n, n, device)
 }
 
 impl Ppo {
@@ -169,7 +191,16 @@ impl Ppo {
             schedule: LrSchedule::new(config.schedule, config.learning_rate, config.desired_kl),
             config,
             device,
+            mirror: None,
         })
+    }
+
+    /// Sets the mirror the mirror loss uses (`ppo.mirror_loss_coef`).
+    pub fn set_mirror(&mut self, mirror: &sim::env::Mirror) {
+        self.mirror = Some((
+            permutation_matrix(&mirror.obs, &self.device),
+            permutation_matrix(&mirror.action, &self.device),
+        ));
     }
 
     /// A fresh Adam optimiser with PPO's settings (epsilon 1e-8 as in PyTorch/rsl_rl).
@@ -222,6 +253,7 @@ impl Ppo {
                 let adv_b = vector(&gather(&adv, 1), &dev);
 
                 let mean = self.model.action_mean(obs.clone());
+                let (obs_for_mirror, mean_for_mirror) = (obs.clone(), mean.clone());
                 let log_std = self.model.log_std_row();
                 // KL(old || new) decides the learning rate of this step (rsl_rl's order).
                 let kl = gaussian_kl(
@@ -249,8 +281,19 @@ impl Ppo {
                     .then_some(self.config.clip_low);
                 let v_loss = value_loss(values, v_old, returns, clip);
                 let entropy = gaussian_entropy(log_std);
-                let loss = surrogate.clone() + v_loss.clone() * self.config.value_loss_coef
+                let mut loss = surrogate.clone() + v_loss.clone() * self.config.value_loss_coef
                     - entropy.clone() * self.config.entropy_coef;
+                if let (Some((p_obs, p_act)), true) =
+                    (&self.mirror, self.config.mirror_loss_coef > 0.0)
+                {
+                    let mirrored_mean =
+                        self.model.action_mean(obs_for_mirror.matmul(p_obs.clone()));
+                    let mirror_loss = (mirrored_mean - mean_for_mirror.matmul(p_act.clone()))
+                        .powf_scalar(2.0)
+                        .mean();
+                    stats.mirror_loss += mirror_loss.clone().into_scalar::<f32>();
+                    loss = loss + mirror_loss * self.config.mirror_loss_coef;
+                }
 
                 let mut grads = GradientsParams::from_grads(loss.backward(), &self.model);
                 let grad_norm =
@@ -271,6 +314,7 @@ impl Ppo {
         stats.entropy /= count;
         stats.kl /= count;
         stats.grad_norm /= count;
+        stats.mirror_loss /= count;
         stats.learning_rate = self.schedule.lr;
         stats
     }

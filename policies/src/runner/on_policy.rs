@@ -294,8 +294,38 @@ impl<E: Env> OnPolicyRunner<E> {
             .empirical_normalization
             .then(|| RunningMeanStd::new(venv.obs_dim()));
         let noise = vec![0.0; venv.num_envs() * venv.action_dim()];
+        let mirror_on = ppo_config.mirror_loss_coef > 0.0;
+        let mut ppo = Ppo::new(model, ppo_config, train_device)?;
+        if mirror_on {
+            let key = "ppo.mirror_loss_coef";
+            if obs_norm.is_some() {
+                return Err(PolicyError::config(
+                    key,
+                    "needs runner.empirical_normalization = false (the mirror maps raw observations)",
+                ));
+            }
+            let mirror = venv
+                .envs()
+                .first()
+                .ok_or_else(|| PolicyError::config(key, "no environments"))?
+                .mirror()
+                .map_err(|why| PolicyError::config(key, why))?;
+            if mirror.obs.len() != venv.obs_dim() || mirror.action.len() != venv.action_dim() {
+                return Err(PolicyError::config(
+                    key,
+                    format!(
+                        "the task's mirror maps {} observations and {} actions, the envs have {} and {}",
+                        mirror.obs.len(),
+                        mirror.action.len(),
+                        venv.obs_dim(),
+                        venv.action_dim()
+                    ),
+                ));
+            }
+            ppo.set_mirror(&mirror);
+        }
         Ok(Self {
-            ppo: Ppo::new(model, ppo_config, train_device)?,
+            ppo,
             venv,
             obs_norm,
             config,

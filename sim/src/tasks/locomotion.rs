@@ -7,6 +7,7 @@ mod curriculum;
 mod env;
 mod eval_sets;
 mod height_scan;
+mod mirror;
 mod rewards;
 
 pub use config::{CommandRanges, LocomotionConfig, NoiseScales, RewardScales};
@@ -14,4 +15,5 @@ pub use curriculum::{CommandCurriculum, TerrainCurriculum, TerrainProportions, T
 pub use env::LocomotionEnv;
 pub use eval_sets::{EVAL_SET_NAMES, eval_terrain_label, eval_terrains};
 pub use height_scan::HeightScan;
+pub use mirror::locomotion_mirror;
 pub use rewards::{RewardInputs, RewardTerms};

@@ -529,6 +529,14 @@ impl Env for LocomotionEnv {
         }
     }
 
+    fn mirror(&self) -> Result<crate::env::Mirror, String> {
+        super::locomotion_mirror(
+            self.world.spec(),
+            self.gait.is_some(),
+            self.config.height_scan.as_ref(),
+        )
+    }
+
     fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {
         let mut levels = Vec::new();
         if let Some(slot) = self.level {
