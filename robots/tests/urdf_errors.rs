@@ -162,6 +162,16 @@ fn third_party_robots_import() {
     assert_eq!(a1.num_joints(), 12);
     let anymal = read_urdf_file(&shared.join("anymal_c/anymal_c.urdf")).expect("ANYmal C imports");
     assert_eq!(anymal.num_joints(), 12);
+    // Both are left-right symmetric: every joint has a counterpart, abduction flips sign.
+    for (robot, abduction) in [(&a1, "hip"), (&anymal, "HAA")] {
+        let m = robots::joint_mirror(robot).unwrap_or_else(|e| panic!("{}: {e}", robot.name));
+        assert!(m.is_involution(), "{}", robot.name);
+        for (i, joint) in robot.joints.iter().enumerate() {
+            assert_ne!(m.index[i], i, "{} pairs with itself", joint.name);
+            let expected = if joint.name.contains(abduction) { -1.0 } else { 1.0 };
+            assert_eq!(m.sign[i], expected, "{}", joint.name);
+        }
+    }
 }
 
 /// One edit of the URDF text: delete, duplicate or replace a span.
