@@ -168,7 +168,11 @@ fn third_party_robots_import() {
         assert!(m.is_involution(), "{}", robot.name);
         for (i, joint) in robot.joints.iter().enumerate() {
             assert_ne!(m.index[i], i, "{} pairs with itself", joint.name);
-            let expected = if joint.name.contains(abduction) { -1.0 } else { 1.0 };
+            let expected = if joint.name.contains(abduction) {
+                -1.0
+            } else {
+                1.0
+            };
             assert_eq!(m.sign[i], expected, "{}", joint.name);
         }
     }

@@ -61,9 +61,34 @@ pub struct PlayArgs {
     /// Seed of the environment (friction, start pose, terrain).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Ground to walk on, from the eval's test terrains: flat, rough, slope_up, slope_down,
+    /// stairs_up or stairs_down (default: the config's terrain, or a curriculum tile).
+    #[arg(long, value_name = "NAME")]
+    pub terrain: Option<String>,
     /// Print one JSON object with the summary.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The eval's test terrain labelled `name` (`sim::tasks::locomotion::eval_terrain_label`).
+fn test_terrain(name: &str) -> anyhow::Result<sim::TerrainKind> {
+    use sim::tasks::locomotion::{EVAL_SET_NAMES, eval_terrain_label, eval_terrains};
+    let mut labels = Vec::new();
+    for set in EVAL_SET_NAMES {
+        for kind in eval_terrains(set)? {
+            let label = eval_terrain_label(&kind);
+            if label == name {
+                return Ok(kind);
+            }
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+    }
+    bail!(
+        "--terrain: unknown terrain '{name}'; terrains: {}",
+        labels.join(", ")
+    )
 }
 
 /// What `embody play` measured.
@@ -388,6 +413,10 @@ pub fn run_play(args: PlayArgs) -> anyhow::Result<()> {
         robots::load_builtin_or_path(&cfg.robot)
             .with_context(|| format!("env.robot: loading '{}'", cfg.robot))?,
     );
+    if let Some(name) = &args.terrain {
+        cfg.terrain = test_terrain(name)?;
+        cfg.curriculum = None;
+    }
     let terrain = sim::Terrain::new(cfg.terrain, args.seed);
     let mut env = LocomotionEnv::new(spec.clone(), terrain.clone(), cfg.clone(), args.seed)?;
     if env.obs_dim() != first.obs_dim || env.action_dim() != first.act_dim {

@@ -237,6 +237,33 @@ fn metrics_log_curriculum_levels_and_eval_reports_each_episode() {
         assert_eq!(e["command"].as_array().map(Vec::len), Some(3), "{e}");
         assert!(e["fell"].is_boolean(), "{e}");
     }
+    // `play --terrain` walks one of the test terrains; an unknown one is named with the choices.
+    let out = embody()
+        .args(["play", "locomotion", "--json", "--seconds", "0.5"])
+        .args(["--terrain", "stairs_up", "--checkpoint"])
+        .arg(&run)
+        .output()
+        .expect("play runs");
+    assert!(out.status.success(), "play failed: {}", text(&out).1);
+    let out = embody()
+        .args([
+            "play",
+            "locomotion",
+            "--seconds",
+            "0.5",
+            "--terrain",
+            "moon",
+        ])
+        .arg("--checkpoint")
+        .arg(&run)
+        .output()
+        .expect("play runs");
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("moon") && stderr.contains("stairs_down"),
+        "{stderr}"
+    );
     // An unwritable path is an error that names it.
     let out = embody()
         .args(["eval", "locomotion", "--episodes", "1", "--checkpoint"])
