@@ -213,6 +213,35 @@ fn shipped_locomotion_configs_load_and_validate() {
     }
 }
 
+/// The shipped rough-terrain policy reads the height scan and runs the rough test set.
+#[test]
+fn the_shipped_rough_policy_loads_and_walks_the_test_set() {
+    let dir = embody_tests::repo_root().join("assets/policies/locomotion_rough");
+    let policies::checkpoint::Checkpoint {
+        config,
+        state,
+        model,
+    } = policies::checkpoint::load(&dir, &burn::tensor::Device::flex()).expect("policy loads");
+    let task: LocomotionConfig = config.env_config().expect("env table");
+    assert!(task.height_scan.is_some());
+    assert_eq!(state.obs_dim, 141);
+    let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
+    let stats = policies::runner::evaluate_locomotion(
+        &model,
+        state.obs_norm.as_ref(),
+        spec,
+        &task,
+        "rough_stairs",
+        3,
+        11,
+    )
+    .expect("eval runs");
+    assert!(
+        stats.lin_vel_error.is_finite() && stats.survival_s > 0.0,
+        "{stats:?}"
+    );
+}
+
 /// The shipped flat policy on the rough-terrain test set: the figures split by terrain add up to
 /// the whole, and every episode has its record.
 #[test]
