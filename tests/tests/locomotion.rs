@@ -2,16 +2,19 @@
 //! tracking term rises. (The full training runs in `embody train locomotion`, never in a test.)
 
 use policies::config::TrainConfig;
-use policies::runner::OnPolicyRunner;
+use policies::runner::{LocomotionEvalStats, OnPolicyRunner};
 use sim::Terrain;
 use sim::env::VecEnv;
 use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv, RewardTerms, TerrainCurriculum};
 use std::sync::Arc;
 
-#[test]
-fn reward_terms_are_finite_and_tracking_rises_over_a_few_iterations() {
-    let path = embody_tests::repo_root().join("assets/configs/locomotion.toml");
-    let config = TrainConfig::load(&path, &["runner.num_envs=64".into()]).expect("config loads");
+/// A PPO runner on `assets/configs/<config>` with `overrides`, on the config's own terrain.
+fn runner_for(config: &str, overrides: &[&str]) -> OnPolicyRunner<LocomotionEnv> {
+    let path = embody_tests::repo_root()
+        .join("assets/configs")
+        .join(config);
+    let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+    let config = TrainConfig::load(&path, &overrides).expect("config loads");
     let task: LocomotionConfig = config.env_config().expect("env table");
     let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
     let terrain = Terrain::new(task.terrain, config.seed);
@@ -24,7 +27,7 @@ fn reward_terms_are_finite_and_tracking_rises_over_a_few_iterations() {
         )
     })
     .expect("envs");
-    let mut runner = OnPolicyRunner::new(
+    OnPolicyRunner::new(
         venv,
         config.runner.clone(),
         config.ppo.clone(),
@@ -32,7 +35,40 @@ fn reward_terms_are_finite_and_tracking_rises_over_a_few_iterations() {
         &burn::tensor::Device::flex(),
         config.seed,
     )
-    .expect("runner");
+    .expect("runner")
+}
+
+/// Evaluates the shipped policy `assets/policies/<name>` on test set `set`.
+fn eval_shipped(
+    name: &str,
+    set: &str,
+    episodes: usize,
+    seed: u64,
+) -> (LocomotionConfig, usize, LocomotionEvalStats) {
+    let dir = embody_tests::repo_root().join("assets/policies").join(name);
+    let policies::checkpoint::Checkpoint {
+        config,
+        state,
+        model,
+    } = policies::checkpoint::load(&dir, &burn::tensor::Device::flex()).expect("policy loads");
+    let task: LocomotionConfig = config.env_config().expect("env table");
+    let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
+    let stats = policies::runner::evaluate_locomotion(
+        &model,
+        state.obs_norm.as_ref(),
+        spec,
+        &task,
+        set,
+        episodes,
+        seed,
+    )
+    .expect("eval runs");
+    (task, state.obs_dim, stats)
+}
+
+#[test]
+fn reward_terms_are_finite_and_tracking_rises_over_a_few_iterations() {
+    let mut runner = runner_for("locomotion.toml", &["runner.num_envs=64"]);
     let mut tracking = Vec::new();
     for _ in 0..30 {
         runner.iterate().expect("iteration");
@@ -216,26 +252,9 @@ fn shipped_locomotion_configs_load_and_validate() {
 /// The shipped rough-terrain policy reads the height scan and runs the rough test set.
 #[test]
 fn the_shipped_rough_policy_loads_and_walks_the_test_set() {
-    let dir = embody_tests::repo_root().join("assets/policies/locomotion_rough");
-    let policies::checkpoint::Checkpoint {
-        config,
-        state,
-        model,
-    } = policies::checkpoint::load(&dir, &burn::tensor::Device::flex()).expect("policy loads");
-    let task: LocomotionConfig = config.env_config().expect("env table");
+    let (task, obs_dim, stats) = eval_shipped("locomotion_rough", "rough_stairs", 3, 11);
     assert!(task.height_scan.is_some());
-    assert_eq!(state.obs_dim, 141);
-    let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
-    let stats = policies::runner::evaluate_locomotion(
-        &model,
-        state.obs_norm.as_ref(),
-        spec,
-        &task,
-        "rough_stairs",
-        3,
-        11,
-    )
-    .expect("eval runs");
+    assert_eq!(obs_dim, 141);
     assert!(
         stats.lin_vel_error.is_finite() && stats.survival_s > 0.0,
         "{stats:?}"
@@ -246,25 +265,8 @@ fn the_shipped_rough_policy_loads_and_walks_the_test_set() {
 /// the whole, and every episode has its record.
 #[test]
 fn the_test_set_reports_each_terrain_and_each_episode() {
-    let dir = embody_tests::repo_root().join("assets/policies/locomotion_flat");
-    let policies::checkpoint::Checkpoint {
-        config,
-        state,
-        model,
-    } = policies::checkpoint::load(&dir, &burn::tensor::Device::flex()).expect("policy loads");
-    let task: LocomotionConfig = config.env_config().expect("env table");
-    let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
     let episodes = 6;
-    let stats = policies::runner::evaluate_locomotion(
-        &model,
-        state.obs_norm.as_ref(),
-        spec,
-        &task,
-        "rough_stairs",
-        episodes,
-        7,
-    )
-    .expect("eval runs");
+    let (task, _, stats) = eval_shipped("locomotion_flat", "rough_stairs", episodes, 7);
     let labels: Vec<&str> = stats
         .by_terrain
         .iter()
@@ -300,35 +302,10 @@ fn the_test_set_reports_each_terrain_and_each_episode() {
 /// finite, and falls as PPO makes the policy act alike to the left and to the right.
 #[test]
 fn the_mirror_loss_makes_the_policy_symmetric() {
-    let path = embody_tests::repo_root().join("assets/configs/locomotion_rough.toml");
-    let config = TrainConfig::load(
-        &path,
-        &[
-            "runner.num_envs=16".into(),
-            "ppo.mirror_loss_coef=10.0".into(),
-        ],
-    )
-    .expect("config loads");
-    let task: LocomotionConfig = config.env_config().expect("env table");
-    let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
-    let venv = VecEnv::try_new(config.runner.num_envs, |i| {
-        LocomotionEnv::new(
-            spec.clone(),
-            Terrain::flat(),
-            task.clone(),
-            config.seed ^ i as u64,
-        )
-    })
-    .expect("envs");
-    let mut runner = OnPolicyRunner::new(
-        venv,
-        config.runner.clone(),
-        config.ppo.clone(),
-        &config.policy,
-        &burn::tensor::Device::flex(),
-        config.seed,
-    )
-    .expect("runner");
+    let mut runner = runner_for(
+        "locomotion_rough.toml",
+        &["runner.num_envs=16", "ppo.mirror_loss_coef=10.0"],
+    );
     let losses: Vec<f32> = (0..4)
         .map(|_| runner.iterate().expect("iteration").update.mirror_loss)
         .collect();
