@@ -70,9 +70,11 @@ pub struct EpisodeRecord {
     pub fell: bool,
     /// Duration (s).
     pub survival_s: f32,
-    /// Mean linear-velocity tracking error after the first second (m/s); NaN if it ended first.
+    /// Mean linear-velocity tracking error after the first second (m/s); NaN (JSON null) if it
+    /// ended first.
     pub lin_vel_error: f32,
-    /// Mean yaw-rate tracking error after the first second (rad/s); NaN if it ended first.
+    /// Mean yaw-rate tracking error after the first second (rad/s); NaN (JSON null) if it ended
+    /// first.
     pub yaw_rate_error: f32,
     /// Base position at the end, relative to the tile centre (m).
     pub end_xy: [f32; 2],
