@@ -3,7 +3,7 @@
 mod bench;
 mod play;
 mod plot;
-mod sim_cmd;
+pub(crate) mod sim_cmd;
 mod train;
 mod train_viz;
 

@@ -3,7 +3,8 @@
 use crate::spec::{JointKind, RobotSpec, Shape};
 use nalgebra::{Isometry3, Translation3, Unit, UnitQuaternion};
 
-/// World poses of every body with the base at `base_w` and joints at `q` (joint order).
+/// World poses of every body with the base at `base_w` and joints at `q` (position-vector
+/// layout of [`RobotSpec::nq`]: one value per joint, four `w, x, y, z` per spherical joint).
 ///
 /// Returns `None` if `q` has the wrong length.
 pub fn body_poses(
@@ -11,8 +12,14 @@ pub fn body_poses(
     base_w: Isometry3<f64>,
     q: &[f64],
 ) -> Option<Vec<Isometry3<f64>>> {
-    if q.len() != spec.joints.len() {
+    if q.len() != spec.nq() {
         return None;
+    }
+    let mut offsets = Vec::with_capacity(spec.joints.len());
+    let mut at = 0;
+    for j in &spec.joints {
+        offsets.push(at);
+        at += j.kind.nq();
     }
     let mut poses = Vec::with_capacity(spec.bodies.len());
     for body in &spec.bodies {
@@ -20,14 +27,21 @@ pub fn body_poses(
             None => base_w,
             Some(j) => {
                 let joint = &spec.joints[j];
+                let qj = &q[offsets[j]..];
                 let motion = match joint.kind {
                     JointKind::Prismatic => Isometry3::from_parts(
-                        Translation3::from(joint.axis * q[j]),
+                        Translation3::from(joint.axis * qj[0]),
                         UnitQuaternion::identity(),
+                    ),
+                    JointKind::Spherical => Isometry3::from_parts(
+                        Translation3::identity(),
+                        UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(
+                            qj[0], qj[1], qj[2], qj[3],
+                        )),
                     ),
                     _ => Isometry3::from_parts(
                         Translation3::identity(),
-                        UnitQuaternion::from_axis_angle(&Unit::new_normalize(joint.axis), q[j]),
+                        UnitQuaternion::from_axis_angle(&Unit::new_normalize(joint.axis), qj[0]),
                     ),
                 };
                 poses[joint.parent] * joint.origin_p * motion
@@ -38,8 +52,9 @@ pub fn body_poses(
     Some(poses)
 }
 
-/// Lowest world z of any collision primitive (meshes ignored) with the base at the origin and
-/// joints at `q`. `None` when there is no primitive or `q` has the wrong length.
+/// Lowest world z of any collision primitive (meshes and planes ignored) with the base at the
+/// origin and joints at `q` (`[nq]`). `None` when there is no primitive or `q` has the wrong
+/// length.
 pub fn lowest_point_z(spec: &RobotSpec, q: &[f64]) -> Option<f64> {
     let poses = body_poses(spec, Isometry3::identity(), q)?;
     let mut lowest: Option<f64> = None;
@@ -66,7 +81,17 @@ pub fn lowest_point_z(spec: &RobotSpec, q: &[f64]) -> Option<f64> {
                     }
                     min
                 }
-                Shape::Mesh { .. } => continue,
+                Shape::Ellipsoid { radii } => {
+                    // Support of an ellipsoid along -z: |R^T z| scaled per semi-axis.
+                    let r = frame.rotation.to_rotation_matrix();
+                    let m = r.matrix();
+                    let s = (0..3)
+                        .map(|i| (m[(2, i)] * radii[i]).powi(2))
+                        .sum::<f64>()
+                        .sqrt();
+                    centre - s
+                }
+                Shape::Mesh { .. } | Shape::Plane => continue,
             };
             lowest = Some(lowest.map_or(z, |l: f64| l.min(z)));
         }
@@ -76,5 +101,5 @@ pub fn lowest_point_z(spec: &RobotSpec, q: &[f64]) -> Option<f64> {
 
 /// Base height (m) of the default pose with the lowest collision point on the ground (z = 0).
 pub fn nominal_base_height(spec: &RobotSpec) -> Option<f64> {
-    lowest_point_z(spec, &spec.default_positions()).map(|z| -z)
+    lowest_point_z(spec, &spec.default_q()).map(|z| -z)
 }

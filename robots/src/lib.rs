@@ -11,9 +11,13 @@ mod builtin;
 mod config;
 mod error;
 mod gait;
+mod ik;
 mod kinematics;
+mod mass;
 mod mirror;
+mod mjcf;
 mod observation;
+mod scene;
 mod spec;
 mod urdf;
 
@@ -21,10 +25,15 @@ pub use builtin::{BUILTIN_ROBOTS, assets_dir, load_builtin_or_path};
 pub use config::{ControlConfig, RobotConfig};
 pub use error::RobotError;
 pub use gait::{GAIT_OBS_DIM, TrotGait, TrotGenerator};
+pub use ik::{IkSolution, IkTarget, solve_ik};
 pub use kinematics::{body_poses, lowest_point_z, nominal_base_height};
 pub use mirror::{SignedPermutation, joint_mirror, mirror_name};
+pub use mjcf::{is_mjcf_file, parse_mjcf_str, read_mjcf_file};
 pub use observation::{
     ObservationScales, ProprioState, build_proprio_observation, proprio_obs_dim,
 };
-pub use spec::{BodySpec, CollisionShape, FootSpec, JointKind, JointSpec, RobotSpec, Shape};
+pub use scene::{ContactExclude, ContactPair, ObjectSpec, SceneSpec, StaticGeom, TendonSpec};
+pub use spec::{
+    BodySpec, CollisionShape, ContactMask, FootSpec, JointKind, JointSpec, RobotSpec, Shape,
+};
 pub use urdf::{parse_urdf_str, read_urdf_file};

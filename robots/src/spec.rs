@@ -30,14 +30,54 @@ pub enum Shape {
         /// Radius.
         radius: f64,
     },
-    /// A mesh file reference. The simulator cannot collide with a mesh it cannot load; it skips it
-    /// and reports the skip.
+    /// An ellipsoid with semi-axes `radii` along the local x, y and z axes (MJCF `ellipsoid`).
+    Ellipsoid {
+        /// Semi-axis lengths.
+        radii: Vector3<f64>,
+    },
+    /// An infinite plane through the origin with normal +z (MJCF `plane`; static geometry only).
+    Plane,
+    /// A mesh file reference. The simulator collides with the mesh's convex hull (as MuJoCo does);
+    /// a URDF mesh whose file is missing is skipped and the skip reported, while the MJCF importer
+    /// refuses a missing mesh.
     Mesh {
-        /// The file name as written in the URDF.
+        /// The file name: as written in a URDF; resolved to a path by the MJCF importer.
         filename: String,
         /// Per-axis scale.
         scale: Vector3<f64>,
     },
+}
+
+/// Which colliders a collider may touch, as MuJoCo's bit masks: two shapes collide when
+/// `(a.contype & b.conaffinity) != 0 || (b.contype & a.conaffinity) != 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactMask {
+    /// MuJoCo `contype`.
+    pub contype: u32,
+    /// MuJoCo `conaffinity`.
+    pub conaffinity: u32,
+}
+
+impl Default for ContactMask {
+    /// MuJoCo's default: `contype = conaffinity = 1`, so everything collides.
+    fn default() -> Self {
+        Self {
+            contype: 1,
+            conaffinity: 1,
+        }
+    }
+}
+
+impl ContactMask {
+    /// Whether the shape takes part in collisions at all.
+    pub fn collides(&self) -> bool {
+        self.contype != 0 || self.conaffinity != 0
+    }
+
+    /// MuJoCo's rule for a pair.
+    pub fn allows(&self, other: &ContactMask) -> bool {
+        (self.contype & other.conaffinity) != 0 || (other.contype & self.conaffinity) != 0
+    }
 }
 
 /// One collision shape attached to a body.
@@ -47,8 +87,15 @@ pub struct CollisionShape {
     pub shape: Shape,
     /// Pose of the shape in the body frame.
     pub origin_b: Isometry3<f64>,
-    /// The URDF link the shape was declared in (bodies merge links joined by fixed joints).
+    /// The URDF link (or MJCF body) the shape was declared in (bodies merge links joined by fixed
+    /// joints).
     pub link: String,
+    /// The shape's own name (MJCF geom name; empty when unnamed or from a URDF).
+    pub name: String,
+    /// Contact filtering bits (URDF shapes get MuJoCo's default).
+    pub mask: ContactMask,
+    /// Sliding friction coefficient from the file (`None`: the simulator's setting).
+    pub friction: Option<f64>,
 }
 
 /// A rigid body: one URDF link plus every link attached to it through fixed joints.
@@ -80,6 +127,23 @@ pub enum JointKind {
     Continuous,
     /// Translation along an axis, with position limits.
     Prismatic,
+    /// A ball joint: free rotation about a point (3 degrees of freedom). Its position is a unit
+    /// quaternion (4 values `w, x, y, z` in position vectors), its velocity the angular velocity of
+    /// the child relative to the parent in the child frame (3 values), its action a rotation vector
+    /// (3 values); the PD target is a quaternion tracked on all three axes.
+    Spherical,
+}
+
+impl JointKind {
+    /// Entries of this joint in a position vector (`nq`): 4 for a ball joint, else 1.
+    pub fn nq(self) -> usize {
+        if self == Self::Spherical { 4 } else { 1 }
+    }
+
+    /// Entries of this joint in velocity and action vectors (`nv`): 3 for a ball joint, else 1.
+    pub fn nv(self) -> usize {
+        if self == Self::Spherical { 3 } else { 1 }
+    }
 }
 
 /// An actuated joint, with its limits and control facts.
@@ -93,9 +157,10 @@ pub struct JointSpec {
     pub parent: usize,
     /// Index of the child body.
     pub child: usize,
-    /// Pose of the child body frame in the parent body frame at joint position zero.
+    /// Pose of the child body frame in the parent body frame at joint position zero. For a
+    /// spherical joint the rotation centre is the child frame's origin.
     pub origin_p: Isometry3<f64>,
-    /// Unit joint axis in the child (= joint) frame.
+    /// Unit joint axis in the child (= joint) frame (unused by spherical joints).
     pub axis: Vector3<f64>,
     /// Lower position limit (rad or m); `-inf` for continuous joints.
     pub lower: f64,
@@ -105,12 +170,56 @@ pub struct JointSpec {
     pub effort_limit: f64,
     /// Velocity limit (rad/s or m/s); `+inf` when the URDF gives none.
     pub velocity_limit: f64,
-    /// Default (standing) position, the PD target for a zero action.
+    /// Default (standing) position, the PD target for a zero action (spherical joints: unused,
+    /// see [`JointSpec::default_rotation`]).
     pub default_position: f64,
+    /// Default rotation `[w, x, y, z]` of a spherical joint (identity for other kinds).
+    pub default_rotation: [f64; 4],
     /// PD stiffness Kp (N·m/rad).
     pub stiffness: f64,
-    /// PD damping Kd (N·m·s/rad).
+    /// PD damping Kd (N·m·s/rad); for an unactuated joint (zero stiffness), its passive
+    /// damping.
     pub damping: f64,
+    /// Dry friction (N·m or N; MJCF `frictionloss`). The simulator applies it to unactuated
+    /// joints only (an actuated joint's motor is busy with PD).
+    pub friction_loss: f64,
+    /// This joint's action scale; `None` uses [`RobotSpec::action_scale`].
+    pub action_scale: Option<f64>,
+    /// The range the PD target is clamped into (MJCF actuator `ctrlrange`); `None` uses the
+    /// joint limits.
+    pub target_range: Option<(f64, f64)>,
+}
+
+impl JointSpec {
+    /// A joint with no limits, zero gains and a zero default, for importers to fill in.
+    pub fn new(
+        name: impl Into<String>,
+        kind: JointKind,
+        parent: usize,
+        child: usize,
+        origin_p: Isometry3<f64>,
+        axis: Vector3<f64>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            parent,
+            child,
+            origin_p,
+            axis,
+            lower: f64::NEG_INFINITY,
+            upper: f64::INFINITY,
+            effort_limit: f64::INFINITY,
+            velocity_limit: f64::INFINITY,
+            default_position: 0.0,
+            default_rotation: [1.0, 0.0, 0.0, 0.0],
+            stiffness: 0.0,
+            damping: 0.0,
+            friction_loss: 0.0,
+            action_scale: None,
+            target_range: None,
+        }
+    }
 }
 
 /// A foot: a point on a body that touches the ground.
@@ -141,8 +250,12 @@ pub struct RobotSpec {
     pub terminate_contacts: Vec<String>,
     /// URDF links whose contact is penalised (e.g. thighs, calves; feet are their own links).
     pub penalise_contacts: Vec<String>,
-    /// Scale from a policy action to a joint-position offset: `target = default + scale * action`.
+    /// Scale from a policy action to a joint-position offset: `target = default + scale * action`
+    /// (per joint where [`JointSpec::action_scale`] says so).
     pub action_scale: f64,
+    /// `None`: a floating base (6 free degrees of freedom). `Some(pose)`: the base is welded to
+    /// the world at `pose` (world frame), as for an arm on a table.
+    pub fixed_base: Option<Isometry3<f64>>,
 }
 
 impl RobotSpec {
@@ -177,8 +290,46 @@ impl RobotSpec {
         })
     }
 
-    /// Default joint positions in joint order.
+    /// Default joint positions in joint order (one value per joint; 0 for spherical joints).
     pub fn default_positions(&self) -> Vec<f64> {
         self.joints.iter().map(|j| j.default_position).collect()
+    }
+
+    /// Length of a position vector: 4 per spherical joint, 1 per other joint.
+    pub fn nq(&self) -> usize {
+        self.joints.iter().map(|j| j.kind.nq()).sum()
+    }
+
+    /// Length of velocity and action vectors: 3 per spherical joint, 1 per other joint.
+    pub fn nv(&self) -> usize {
+        self.joints.iter().map(|j| j.kind.nv()).sum()
+    }
+
+    /// Whether any joint is spherical (position, velocity and action vectors then differ in
+    /// length from the joint count).
+    pub fn has_spherical_joints(&self) -> bool {
+        self.joints.iter().any(|j| j.kind == JointKind::Spherical)
+    }
+
+    /// The action scale of joint `k`.
+    pub fn joint_action_scale(&self, k: usize) -> f64 {
+        self.joints
+            .get(k)
+            .and_then(|j| j.action_scale)
+            .unwrap_or(self.action_scale)
+    }
+
+    /// The default position vector (`[nq]`): default positions, and default rotations
+    /// `w, x, y, z` for spherical joints.
+    pub fn default_q(&self) -> Vec<f64> {
+        let mut q = Vec::with_capacity(self.nq());
+        for j in &self.joints {
+            if j.kind == JointKind::Spherical {
+                q.extend_from_slice(&j.default_rotation);
+            } else {
+                q.push(j.default_position);
+            }
+        }
+        q
     }
 }

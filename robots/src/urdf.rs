@@ -5,6 +5,7 @@
 //! and the link or joint at fault.
 
 use crate::error::RobotError;
+use crate::mass::MassSum;
 use crate::spec::{BodySpec, CollisionShape, JointKind, JointSpec, RobotSpec, Shape};
 use nalgebra::{Isometry3, Matrix3, Translation3, UnitQuaternion, Vector3};
 use std::collections::HashMap;
@@ -152,36 +153,6 @@ fn link_mass(
     let r = frame.rotation.to_rotation_matrix();
     let inertia = r.matrix() * local * r.matrix().transpose();
     Ok((m, frame.translation.vector, inertia))
-}
-
-/// Accumulates mass properties of several links expressed in one body frame.
-#[derive(Default)]
-struct MassSum {
-    parts: Vec<(f64, Vector3<f64>, Matrix3<f64>)>,
-}
-
-impl MassSum {
-    fn add(&mut self, pose: &Isometry3<f64>, mass: f64, com: Vector3<f64>, inertia: Matrix3<f64>) {
-        let r = pose.rotation.to_rotation_matrix();
-        let com_b = pose.transform_point(&com.into()).coords;
-        let inertia_b = r.matrix() * inertia * r.matrix().transpose();
-        self.parts.push((mass, com_b, inertia_b));
-    }
-
-    /// Total mass, centre of mass and inertia about it (parallel-axis theorem).
-    fn total(&self) -> (f64, Vector3<f64>, Matrix3<f64>) {
-        let mass: f64 = self.parts.iter().map(|p| p.0).sum();
-        if mass <= 0.0 {
-            return (0.0, Vector3::zeros(), Matrix3::zeros());
-        }
-        let com = self.parts.iter().map(|p| p.1 * p.0).sum::<Vector3<f64>>() / mass;
-        let mut inertia = Matrix3::zeros();
-        for (m, c, i) in &self.parts {
-            let d = c - com;
-            inertia += i + (Matrix3::identity() * d.dot(&d) - d * d.transpose()) * *m;
-        }
-        (mass, com, inertia)
-    }
 }
 
 fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> {
@@ -357,6 +328,9 @@ fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> 
                 shape,
                 origin_b: pose_b * isometry(&c.origin),
                 link: link.name.clone(),
+                name: String::new(),
+                mask: crate::spec::ContactMask::default(),
+                friction: None,
             });
         }
         // Push children in reverse so they pop in document order.
@@ -383,19 +357,18 @@ fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> 
                     };
                 let positive_or_inf = |v: f64| if v > 0.0 { v } else { f64::INFINITY };
                 let spec = JointSpec {
-                    name: joint.name.clone(),
-                    kind,
-                    parent: body_i,
-                    child: usize::MAX, // set when the child body is created
-                    origin_p: origin,
-                    axis: Vector3::from(joint.axis.xyz.0).normalize(),
                     lower,
                     upper,
                     effort_limit: positive_or_inf(joint.limit.effort),
                     velocity_limit: positive_or_inf(joint.limit.velocity),
-                    default_position: 0.0,
-                    stiffness: 0.0,
-                    damping: 0.0,
+                    ..JointSpec::new(
+                        joint.name.clone(),
+                        kind,
+                        body_i,
+                        usize::MAX, // set when the child body is created
+                        origin,
+                        Vector3::from(joint.axis.xyz.0).normalize(),
+                    )
                 };
                 actuated_order.push((ji, spec));
                 // The child body is created when popped; remember which joint leads to it.
@@ -446,6 +419,7 @@ fn import(robot: &urdf_rs::Robot, path: &Path) -> Result<RobotSpec, RobotError> 
         terminate_contacts: Vec::new(),
         penalise_contacts: Vec::new(),
         action_scale: 1.0,
+        fixed_base: None,
     })
 }
 

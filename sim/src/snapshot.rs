@@ -1,10 +1,12 @@
-//! Full-state snapshots of a [`RobotWorld`] for bit-exact restore (Go-Explore archives, debugging).
+//! Full-state snapshots of a [`Scene`] for bit-exact restore (Go-Explore archives, exact resume,
+//! debugging).
 
-use crate::robot_world::RobotWorld;
+use crate::scene::Scene;
 use rapier3d::prelude::*;
 
-/// Everything that determines how a world continues: bodies, colliders, joints (with warm-start
-/// impulses), islands, broad and narrow phase (with contact caches), the PD targets and which collider is the ground.
+/// Everything that determines how a scene continues: bodies, colliders, joints (with warm-start
+/// impulses and motor targets), islands, broad and narrow phase (with contact caches), each
+/// articulation's PD targets and which colliders are the static geometry.
 #[derive(Clone)]
 pub struct WorldSnapshot {
     bodies: RigidBodySet,
@@ -14,34 +16,53 @@ pub struct WorldSnapshot {
     islands: IslandManager,
     broad_phase: BroadPhaseBvh,
     narrow_phase: NarrowPhase,
-    targets: Vec<f32>,
-    ground: ColliderHandle,
+    targets: Vec<Vec<f32>>,
+    statics: Vec<ColliderHandle>,
 }
 
 impl WorldSnapshot {
-    pub(crate) fn capture(w: &RobotWorld) -> Self {
+    pub(crate) fn capture(s: &Scene) -> Self {
+        let w = &s.world;
         Self {
-            bodies: w.world.bodies.clone(),
-            colliders: w.world.colliders.clone(),
-            impulse_joints: w.world.impulse_joints.clone(),
-            multibody_joints: w.world.multibody_joints.clone(),
-            islands: w.world.islands.clone(),
-            broad_phase: w.world.broad_phase.clone(),
-            narrow_phase: w.world.narrow_phase.clone(),
-            targets: w.targets.clone(),
-            ground: w.ground,
+            bodies: w.bodies.clone(),
+            colliders: w.colliders.clone(),
+            impulse_joints: w.impulse_joints.clone(),
+            multibody_joints: w.multibody_joints.clone(),
+            islands: w.islands.clone(),
+            broad_phase: w.broad_phase.clone(),
+            narrow_phase: w.narrow_phase.clone(),
+            targets: s.articulations.iter().map(|a| a.targets.clone()).collect(),
+            statics: s.statics.iter().map(|g| g.collider).collect(),
         }
     }
 
-    pub(crate) fn apply(&self, w: &mut RobotWorld) {
-        w.world.bodies.clone_from(&self.bodies);
-        w.world.colliders.clone_from(&self.colliders);
-        w.world.impulse_joints.clone_from(&self.impulse_joints);
-        w.world.multibody_joints.clone_from(&self.multibody_joints);
-        w.world.islands.clone_from(&self.islands);
-        w.world.broad_phase.clone_from(&self.broad_phase);
-        w.world.narrow_phase.clone_from(&self.narrow_phase);
-        w.targets.clone_from(&self.targets);
-        w.ground = self.ground;
+    pub(crate) fn apply(&self, s: &mut Scene) {
+        let w = &mut s.world;
+        w.bodies.clone_from(&self.bodies);
+        w.colliders.clone_from(&self.colliders);
+        w.impulse_joints.clone_from(&self.impulse_joints);
+        w.multibody_joints.clone_from(&self.multibody_joints);
+        w.islands.clone_from(&self.islands);
+        w.broad_phase.clone_from(&self.broad_phase);
+        w.narrow_phase.clone_from(&self.narrow_phase);
+        for (a, t) in s.articulations.iter_mut().zip(&self.targets) {
+            a.targets.clone_from(t);
+        }
+        for (g, h) in s.statics.iter_mut().zip(&self.statics) {
+            g.collider = *h;
+        }
+    }
+}
+
+impl Scene {
+    /// Captures the complete physical state.
+    pub fn snapshot(&self) -> WorldSnapshot {
+        WorldSnapshot::capture(self)
+    }
+
+    /// Restores a snapshot taken from this scene (or one built the same way); stepping
+    /// afterwards continues bit-exactly.
+    pub fn restore(&mut self, snapshot: &WorldSnapshot) {
+        snapshot.apply(self);
     }
 }

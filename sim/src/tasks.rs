@@ -1,5 +1,6 @@
 //! Tasks: what a robot is asked to do, as [`crate::env::Env`] implementations.
 
+pub mod aloha_grasp;
 pub mod cartpole;
 pub mod locomotion;
 pub mod pendulum;

@@ -79,7 +79,11 @@ pub fn body_shapes(spec: &RobotSpec) -> Vec<Vec<BodyShape>> {
                             radius: radius as f32,
                             length: length as f32,
                         },
-                        Shape::Mesh { .. } => return None,
+                        // An ellipsoid shows as a box around it; meshes and planes are left out.
+                        Shape::Ellipsoid { radii } => ShapeKind::Box {
+                            half_size: [radii.x as f32, radii.y as f32, radii.z as f32],
+                        },
+                        Shape::Mesh { .. } | Shape::Plane => return None,
                     };
                     let t = c.origin_b.translation.vector;
                     let q = c.origin_b.rotation.quaternion();

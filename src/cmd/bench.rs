@@ -2,6 +2,7 @@
 
 mod learner;
 mod physics;
+mod physics_mjcf;
 
 use clap::Subcommand;
 

@@ -14,6 +14,6 @@ pub use config::{CommandRanges, LocomotionConfig, NoiseScales, RewardScales};
 pub use curriculum::{CommandCurriculum, TerrainCurriculum, TerrainProportions, TerrainType};
 pub use env::LocomotionEnv;
 pub use eval_sets::{EVAL_SET_NAMES, eval_terrain_label, eval_terrains};
-pub use height_scan::HeightScan;
+pub use height_scan::{GroundQuery, HeightScan};
 pub use mirror::locomotion_mirror;
 pub use rewards::{RewardInputs, RewardTerms};

@@ -19,19 +19,24 @@ pub struct PhysicsFlags {
     /// Solver substeps per Rapier step (PD is solved at every substep).
     #[arg(long, default_value_t = PhysicsConfig::default().solver_substeps)]
     pub substeps: usize,
-    /// Internal PGS iterations per substep.
-    #[arg(long, default_value_t = PhysicsConfig::default().pgs_iterations)]
-    pub pgs: usize,
+    /// Internal PGS iterations per substep [default: 3 for a robot, 8 for an MJCF scene].
+    #[arg(long)]
+    pub pgs: Option<usize>,
 }
 
 impl PhysicsFlags {
-    /// The physics configuration these flags describe.
+    /// The physics configuration these flags describe (for a robot on the ground).
     pub fn config(&self) -> PhysicsConfig {
+        self.over(PhysicsConfig::default())
+    }
+
+    /// These flags over `base`.
+    pub fn over(&self, base: PhysicsConfig) -> PhysicsConfig {
         PhysicsConfig {
             decimation: self.decimation,
             solver_substeps: self.substeps,
-            pgs_iterations: self.pgs,
-            ..PhysicsConfig::default()
+            pgs_iterations: self.pgs.unwrap_or(base.pgs_iterations),
+            ..base
         }
     }
 }
@@ -161,7 +166,8 @@ pub fn run(args: PhysicsArgs) -> anyhow::Result<()> {
 /// Arguments of `embody bench physics-vs-mujoco`.
 #[derive(Debug, Args)]
 pub struct VsMujocoArgs {
-    /// A built-in robot or a robot .toml (its URDF is given to MuJoCo).
+    /// A built-in robot or a robot .toml (its URDF is given to MuJoCo), or an MJCF scene file
+    /// (the same file is given to MuJoCo).
     #[arg(long, default_value = "quadruped")]
     pub robot: String,
     /// Simulated seconds per timed run.
@@ -175,6 +181,9 @@ pub struct VsMujocoArgs {
     pub python: String,
     #[command(flatten)]
     pub physics: PhysicsFlags,
+    /// MJCF scenes: set one joint's target in both engines, `JOINT=VALUE` (repeatable).
+    #[arg(long, value_name = "JOINT=VALUE")]
+    pub ctrl: Vec<String>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -197,6 +206,9 @@ struct VsMujocoResult {
 
 /// Runs `embody bench physics-vs-mujoco`.
 pub fn run_vs_mujoco(args: VsMujocoArgs) -> anyhow::Result<()> {
+    if robots::is_mjcf_file(std::path::Path::new(&args.robot)) {
+        return super::physics_mjcf::run_vs_mujoco_mjcf(&args);
+    }
     let physics = args.physics.config();
     let steps = (args.seconds / physics.control_dt).round() as usize;
     let (rapier_rate, _) = measure(&args.robot, 1, 1, steps, args.repeats, physics)?;

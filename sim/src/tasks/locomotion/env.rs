@@ -311,7 +311,7 @@ impl LocomotionEnv {
             let amplitude = scan.noise * self.config.noise.level;
             let rng = &mut self.rng;
             scan.write(
-                &self.terrain,
+                &self.world,
                 base.pos_w.to_array(),
                 yaw,
                 || {

@@ -4,8 +4,27 @@
 //! scale`. legged_gym samples 17 x 11 points 0.1 m apart for ANYmal; the default here is a
 //! 13 x 7 grid sized for the project's A1-class quadruped.
 
-use crate::terrain::Terrain;
 use serde::{Deserialize, Serialize};
+
+/// Where the ground is: the ground height (m) below world `(x, y)`, looked for downwards from
+/// about `from_z`. The simulator answers by ray casts against the scene
+/// ([`crate::RobotWorld::ground_z`]); [`crate::Terrain`] answers from its height function (tests).
+pub trait GroundQuery {
+    /// Ground height below `(x, y)`.
+    fn ground_z(&self, x: f32, y: f32, from_z: f32) -> f32;
+}
+
+impl GroundQuery for crate::RobotWorld {
+    fn ground_z(&self, x: f32, y: f32, from_z: f32) -> f32 {
+        crate::RobotWorld::ground_z(self, x, y, from_z)
+    }
+}
+
+impl GroundQuery for crate::terrain::Terrain {
+    fn ground_z(&self, x: f32, y: f32, _from_z: f32) -> f32 {
+        self.height_at(x, y)
+    }
+}
 
 /// Where the heights are sampled and how they are scaled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,7 +100,7 @@ impl HeightScan {
     /// `out: [x.len() * y.len()]`
     pub fn write(
         &self,
-        terrain: &Terrain,
+        ground: &impl GroundQuery,
         base: [f32; 3],
         yaw: f32,
         mut noise: impl FnMut() -> f32,
@@ -93,7 +112,7 @@ impl HeightScan {
             for &dy in &self.y {
                 let px = base[0] + c * dx - s * dy;
                 let py = base[1] + s * dx + c * dy;
-                let ground = terrain.height_at(px, py) + noise();
+                let ground = ground.ground_z(px, py, base[2]) + noise();
                 out[i] = (base[2] - self.base_offset - ground).clamp(-1.0, 1.0) * self.scale;
                 i += 1;
             }
@@ -104,7 +123,7 @@ impl HeightScan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terrain::TerrainKind;
+    use crate::terrain::{Terrain, TerrainKind};
 
     #[test]
     fn flat_ground_at_standing_height_reads_zero_and_clips_far_below() {
