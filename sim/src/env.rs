@@ -3,7 +3,11 @@
 
 mod vec_env;
 
-pub use vec_env::{EpisodeStats, VecEnv};
+pub use vec_env::{EpisodeStats, SlotSnapshot, VecEnv};
+
+use crate::error::SimError;
+use crate::scene::ArticulationState;
+use serde::{Serialize, de::DeserializeOwned};
 
 /// What one environment step produced.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -19,6 +23,10 @@ pub struct StepOutcome {
 /// One environment. Each owns its simulation and its own seeded RNG, so a batch of them can be
 /// stepped on any number of threads with bit-identical results.
 pub trait Env: Send {
+    /// The env's complete state: physics, RNG, command, counters, episode clock, curriculum and
+    /// disturbance state. Restoring it into any env of the same task and configuration continues
+    /// bit-exactly; it serialises (checkpoints, Go-Explore archives).
+    type Snapshot: Clone + Send + Sync + Serialize + DeserializeOwned + 'static;
     /// Length of an observation vector.
     fn obs_dim(&self) -> usize;
     /// Length of an action vector.
@@ -35,6 +43,28 @@ pub trait Env: Send {
     /// # Shapes
     /// `action: [action_dim]`, `obs: [obs_dim]`
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome;
+    /// Captures the env's complete state.
+    fn snapshot(&self) -> Self::Snapshot;
+    /// Restores a state captured from this env or another built the same way (another slot,
+    /// another process); the next step continues exactly as the captured env would have.
+    fn restore(&mut self, snapshot: &Self::Snapshot);
+    /// Starts a new episode with the robot in `state` (reference-state initialisation, e.g. a
+    /// motion-capture frame) and writes its first observation. Tasks without a robot
+    /// articulation refuse.
+    ///
+    /// # Shapes
+    /// `obs: [obs_dim]`
+    fn reset_to_state(
+        &mut self,
+        state: &ArticulationState,
+        obs: &mut [f32],
+    ) -> Result<(), SimError> {
+        let _ = (state, obs);
+        Err(SimError::Config {
+            key: "reset_to_state".into(),
+            message: "this task has no robot state to start from".into(),
+        })
+    }
     /// Sums of the task's named reward terms since the last call, and the number of steps they
     /// cover; then starts new sums. Tasks without named terms report `(vec![], 0)`.
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {

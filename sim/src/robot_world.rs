@@ -137,6 +137,17 @@ impl RobotWorld {
         art.reset_pose(world, &base, q)
     }
 
+    /// Sets the robot's full state (base pose and velocity, joint positions and velocities);
+    /// targets are left as they are.
+    pub fn set_state(&mut self, state: &crate::scene::ArticulationState) -> Result<(), SimError> {
+        self.scene.set_articulation_state(ROBOT, state)
+    }
+
+    /// The robot's full state.
+    pub fn state(&self) -> crate::scene::ArticulationState {
+        crate::scene::ArticulationState::read(self.robot(), &self.scene.world)
+    }
+
     /// Sets PD position targets (`[nq]`), clamped into the joint limits; a non-finite target
     /// falls back to the default position.
     pub fn set_joint_targets(&mut self, targets: &[f32]) -> Result<(), SimError> {

@@ -22,8 +22,9 @@ pub struct SceneHoldSummary {
     pub joint_error_deg_max: f32,
     /// Largest deviation of any slide joint from its target over the last half of the run (m).
     pub slide_error_m_max: f32,
-    /// Largest displacement of any free object between the end of the first second (settling
-    /// onto its support) and the end of the run (m); 0 without objects.
+    /// Largest displacement of any free object that collides between the end of the first second
+    /// (settling onto its support) and the end of the run (m); 0 without objects. Objects
+    /// without colliders (goal markers a task moves itself) fall freely and are left out.
     pub object_drift_m: f32,
     /// Final position of every 1-dof joint by name (rad or m).
     pub joints: BTreeMap<String, f32>,
@@ -114,6 +115,9 @@ pub fn run_scene_hold_with_targets(
         }
         if step > settle {
             for (i, p0) in settled.iter().enumerate() {
+                if scene.objects()[i].colliders.is_empty() {
+                    continue;
+                }
                 let p = scene.object_state(i)?.pos_w;
                 let d = ((p[0] - p0[0]).powi(2) + (p[1] - p0[1]).powi(2) + (p[2] - p0[2]).powi(2))
                     .sqrt();

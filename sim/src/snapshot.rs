@@ -1,14 +1,15 @@
-//! Full-state snapshots of a [`Scene`] for bit-exact restore (Go-Explore archives, exact resume,
-//! debugging).
+//! Full-state snapshots for bit-exact restore: of a bare Rapier world ([`PhysicsSnapshot`], the
+//! classic-control tasks) and of a [`Scene`] ([`WorldSnapshot`]). Both are `serde`-serialisable,
+//! so checkpoints and Go-Explore archives can store them.
 
 use crate::scene::Scene;
 use rapier3d::prelude::*;
+use serde::{Deserialize, Serialize};
 
-/// Everything that determines how a scene continues: bodies, colliders, joints (with warm-start
-/// impulses and motor targets), islands, broad and narrow phase (with contact caches), each
-/// articulation's PD targets and which colliders are the static geometry.
-#[derive(Clone)]
-pub struct WorldSnapshot {
+/// Everything that determines how a Rapier world continues: bodies, colliders, joints (with
+/// warm-start impulses and motor targets), islands, broad and narrow phase (with contact caches).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PhysicsSnapshot {
     bodies: RigidBodySet,
     colliders: ColliderSet,
     impulse_joints: ImpulseJointSet,
@@ -16,13 +17,11 @@ pub struct WorldSnapshot {
     islands: IslandManager,
     broad_phase: BroadPhaseBvh,
     narrow_phase: NarrowPhase,
-    targets: Vec<Vec<f32>>,
-    statics: Vec<ColliderHandle>,
 }
 
-impl WorldSnapshot {
-    pub(crate) fn capture(s: &Scene) -> Self {
-        let w = &s.world;
+impl PhysicsSnapshot {
+    /// Copies the world's state.
+    pub fn capture(w: &PhysicsWorld) -> Self {
         Self {
             bodies: w.bodies.clone(),
             colliders: w.colliders.clone(),
@@ -31,13 +30,11 @@ impl WorldSnapshot {
             islands: w.islands.clone(),
             broad_phase: w.broad_phase.clone(),
             narrow_phase: w.narrow_phase.clone(),
-            targets: s.articulations.iter().map(|a| a.targets.clone()).collect(),
-            statics: s.statics.iter().map(|g| g.collider).collect(),
         }
     }
 
-    pub(crate) fn apply(&self, s: &mut Scene) {
-        let w = &mut s.world;
+    /// Writes the state into a world built the same way; stepping continues bit-exactly.
+    pub fn apply(&self, w: &mut PhysicsWorld) {
         w.bodies.clone_from(&self.bodies);
         w.colliders.clone_from(&self.colliders);
         w.impulse_joints.clone_from(&self.impulse_joints);
@@ -45,6 +42,29 @@ impl WorldSnapshot {
         w.islands.clone_from(&self.islands);
         w.broad_phase.clone_from(&self.broad_phase);
         w.narrow_phase.clone_from(&self.narrow_phase);
+    }
+}
+
+/// A [`Scene`]'s complete physical state: the Rapier world, each articulation's PD targets and
+/// which colliders are the static geometry (a terrain curriculum replaces the ground).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct WorldSnapshot {
+    physics: PhysicsSnapshot,
+    targets: Vec<Vec<f32>>,
+    statics: Vec<ColliderHandle>,
+}
+
+impl WorldSnapshot {
+    pub(crate) fn capture(s: &Scene) -> Self {
+        Self {
+            physics: PhysicsSnapshot::capture(&s.world),
+            targets: s.articulations.iter().map(|a| a.targets.clone()).collect(),
+            statics: s.statics.iter().map(|g| g.collider).collect(),
+        }
+    }
+
+    pub(crate) fn apply(&self, s: &mut Scene) {
+        self.physics.apply(&mut s.world);
         for (a, t) in s.articulations.iter_mut().zip(&self.targets) {
             a.targets.clone_from(t);
         }

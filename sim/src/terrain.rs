@@ -160,7 +160,7 @@ impl TerrainKind {
 }
 
 /// A terrain instance: its kind and, for heightfields, the heights drawn from a seed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Terrain {
     /// The kind of ground.
     pub kind: TerrainKind,

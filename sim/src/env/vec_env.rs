@@ -3,6 +3,21 @@
 use super::{Env, StepOutcome};
 use crate::error::SimError;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One slot of a [`VecEnv`]: its env's state and what the batch keeps about it (the observation
+/// to act on next, the running episode return and length).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotSnapshot<S> {
+    /// The env's own state.
+    pub env: S,
+    /// The observation to act on next. `[obs_dim]`
+    pub obs: Vec<f32>,
+    /// Undiscounted return of the running episode so far.
+    pub running_return: f32,
+    /// Steps of the running episode so far.
+    pub running_len: u32,
+}
 
 /// Return and length of one finished episode.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -126,6 +141,92 @@ impl<E: Env> VecEnv<E> {
         self.running_len.fill(0);
     }
 
+    fn check_slot(&self, slot: usize) -> Result<(), SimError> {
+        if slot < self.envs.len() {
+            Ok(())
+        } else {
+            Err(SimError::Config {
+                key: "slot".into(),
+                message: format!("{slot} out of range: the batch has {}", self.envs.len()),
+            })
+        }
+    }
+
+    /// Captures slot `slot`.
+    pub fn snapshot_slot(&self, slot: usize) -> Result<SlotSnapshot<E::Snapshot>, SimError> {
+        self.check_slot(slot)?;
+        let od = self.obs_dim;
+        Ok(SlotSnapshot {
+            env: self.envs[slot].snapshot(),
+            obs: self.obs[slot * od..(slot + 1) * od].to_vec(),
+            running_return: self.running_return[slot],
+            running_len: self.running_len[slot],
+        })
+    }
+
+    /// Restores slot `slot` from a snapshot of any slot of any batch of the same task.
+    pub fn restore_slot(
+        &mut self,
+        slot: usize,
+        snapshot: &SlotSnapshot<E::Snapshot>,
+    ) -> Result<(), SimError> {
+        self.check_slot(slot)?;
+        let od = self.obs_dim;
+        if snapshot.obs.len() != od {
+            return Err(SimError::Length {
+                what: "snapshot observation".into(),
+                expected: od,
+                got: snapshot.obs.len(),
+            });
+        }
+        self.envs[slot].restore(&snapshot.env);
+        self.obs[slot * od..(slot + 1) * od].copy_from_slice(&snapshot.obs);
+        self.running_return[slot] = snapshot.running_return;
+        self.running_len[slot] = snapshot.running_len;
+        Ok(())
+    }
+
+    /// Captures every slot (slot order).
+    pub fn snapshot_all(&self) -> Vec<SlotSnapshot<E::Snapshot>> {
+        (0..self.envs.len())
+            .map(|i| SlotSnapshot {
+                env: self.envs[i].snapshot(),
+                obs: self.obs[i * self.obs_dim..(i + 1) * self.obs_dim].to_vec(),
+                running_return: self.running_return[i],
+                running_len: self.running_len[i],
+            })
+            .collect()
+    }
+
+    /// Restores every slot; the snapshot count must equal the batch size.
+    pub fn restore_all(&mut self, snapshots: &[SlotSnapshot<E::Snapshot>]) -> Result<(), SimError> {
+        if snapshots.len() != self.envs.len() {
+            return Err(SimError::Length {
+                what: "env snapshots".into(),
+                expected: self.envs.len(),
+                got: snapshots.len(),
+            });
+        }
+        for (i, s) in snapshots.iter().enumerate() {
+            self.restore_slot(i, s)?;
+        }
+        Ok(())
+    }
+
+    /// Starts a new episode in slot `slot` from a robot state (reference-state initialisation).
+    pub fn reset_slot_to_state(
+        &mut self,
+        slot: usize,
+        state: &crate::scene::ArticulationState,
+    ) -> Result<(), SimError> {
+        self.check_slot(slot)?;
+        let od = self.obs_dim;
+        self.envs[slot].reset_to_state(state, &mut self.obs[slot * od..(slot + 1) * od])?;
+        self.running_return[slot] = 0.0;
+        self.running_len[slot] = 0;
+        Ok(())
+    }
+
     /// Steps every environment with its row of `actions` and resets those whose episode ended.
     ///
     /// # Shapes
@@ -194,6 +295,13 @@ mod tests {
     /// A counter env: observation is the step count; ends at 3 (truncated) or on action < 0.
     struct Counter(u32);
     impl Env for Counter {
+        type Snapshot = u32;
+        fn snapshot(&self) -> u32 {
+            self.0
+        }
+        fn restore(&mut self, s: &u32) {
+            self.0 = *s;
+        }
         fn obs_dim(&self) -> usize {
             1
         }
@@ -232,5 +340,21 @@ mod tests {
         assert_eq!(v.finished[0].ret, 3.0);
         assert_eq!(v.finished[0].len, 3);
         assert!(v.step(&[1.0]).is_err());
+    }
+
+    #[test]
+    fn a_slot_restores_into_another_slot_with_its_episode_so_far() {
+        let mut v = VecEnv::new(3, |_| Counter(0));
+        v.step(&[1.0, 1.0, 1.0]).unwrap();
+        let s = v.snapshot_slot(0).unwrap();
+        assert_eq!((s.env, s.running_len, s.obs.clone()), (1, 1, vec![1.0]));
+        v.restore_slot(2, &s).unwrap();
+        v.step(&[1.0, 1.0, 1.0]).unwrap();
+        v.step(&[1.0, 1.0, 1.0]).unwrap();
+        // Slot 2 continued slot 0's episode: both time out together with the same return.
+        assert_eq!(v.truncated, vec![true, true, true]);
+        assert_eq!(v.finished[2].ret, v.finished[0].ret);
+        assert!(v.restore_slot(3, &s).is_err(), "slot out of range");
+        assert!(v.restore_all(&[s]).is_err(), "one snapshot for three slots");
     }
 }

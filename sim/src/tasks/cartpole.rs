@@ -120,7 +120,31 @@ impl CartPoleEnv {
     }
 }
 
+/// The complete state of a [`CartPoleEnv`].
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct CartPoleSnapshot {
+    physics: crate::snapshot::PhysicsSnapshot,
+    rng: ChaCha8Rng,
+    steps: u32,
+}
+
 impl Env for CartPoleEnv {
+    type Snapshot = CartPoleSnapshot;
+
+    fn snapshot(&self) -> Self::Snapshot {
+        CartPoleSnapshot {
+            physics: crate::snapshot::PhysicsSnapshot::capture(&self.world),
+            rng: self.rng.clone(),
+            steps: self.steps,
+        }
+    }
+
+    fn restore(&mut self, s: &Self::Snapshot) {
+        s.physics.apply(&mut self.world);
+        self.rng = s.rng.clone();
+        self.steps = s.steps;
+    }
+
     fn obs_dim(&self) -> usize {
         4
     }

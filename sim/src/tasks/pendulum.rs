@@ -110,7 +110,31 @@ impl PendulumEnv {
     }
 }
 
+/// The complete state of a [`PendulumEnv`].
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct PendulumSnapshot {
+    physics: crate::snapshot::PhysicsSnapshot,
+    rng: ChaCha8Rng,
+    steps: u32,
+}
+
 impl Env for PendulumEnv {
+    type Snapshot = PendulumSnapshot;
+
+    fn snapshot(&self) -> Self::Snapshot {
+        PendulumSnapshot {
+            physics: crate::snapshot::PhysicsSnapshot::capture(&self.world),
+            rng: self.rng.clone(),
+            steps: self.steps,
+        }
+    }
+
+    fn restore(&mut self, s: &Self::Snapshot) {
+        s.physics.apply(&mut self.world);
+        self.rng = s.rng.clone();
+        self.steps = s.steps;
+    }
+
     fn obs_dim(&self) -> usize {
         3
     }

@@ -122,7 +122,40 @@ impl StandEnv {
     }
 }
 
+/// The complete state of a [`StandEnv`].
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct StandSnapshot {
+    world: crate::snapshot::WorldSnapshot,
+    rng: ChaCha8Rng,
+    steps: u32,
+    q: Vec<f32>,
+    qd: Vec<f32>,
+    last_action: Vec<f32>,
+}
+
 impl Env for StandEnv {
+    type Snapshot = StandSnapshot;
+
+    fn snapshot(&self) -> StandSnapshot {
+        StandSnapshot {
+            world: self.world.snapshot(),
+            rng: self.rng.clone(),
+            steps: self.steps,
+            q: self.q.clone(),
+            qd: self.qd.clone(),
+            last_action: self.last_action.clone(),
+        }
+    }
+
+    fn restore(&mut self, s: &StandSnapshot) {
+        self.world.restore(&s.world);
+        self.rng = s.rng.clone();
+        self.steps = s.steps;
+        self.q.clone_from(&s.q);
+        self.qd.clone_from(&s.qd);
+        self.last_action.clone_from(&s.last_action);
+    }
+
     fn obs_dim(&self) -> usize {
         proprio_obs_dim(self.q.len())
     }

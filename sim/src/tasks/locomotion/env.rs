@@ -72,7 +72,7 @@ fn joint_names(spec: &RobotSpec) -> Vec<&str> {
 }
 
 /// Terrain type and level of one env in the curriculum.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct CurriculumSlot {
     ty: TerrainType,
     level: u32,
@@ -347,23 +347,40 @@ impl LocomotionEnv {
     }
 }
 
-impl Env for LocomotionEnv {
-    fn obs_dim(&self) -> usize {
-        proprio_obs_dim(self.q.len())
-            + self.gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM)
-            + self.config.height_scan.as_ref().map_or(0, |h| h.dim())
-    }
+/// The complete state of a [`LocomotionEnv`]: physics (with the terrain's collider), terrain,
+/// RNG, command, episode clock and counters, curriculum place, gait phase inputs and the reward
+/// sums not yet drained. Restores into any env of the same robot and configuration.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct LocomotionSnapshot {
+    world: crate::snapshot::WorldSnapshot,
+    terrain: Terrain,
+    rng: ChaCha8Rng,
+    steps: u32,
+    spread_next_reset: bool,
+    command: [f32; 3],
+    q: Vec<f32>,
+    qd: Vec<f32>,
+    prev_qd: Vec<f32>,
+    last_action: Vec<f32>,
+    prev_action: Vec<f32>,
+    torques: Vec<f32>,
+    air_time: Vec<f32>,
+    touchdown: Vec<f32>,
+    term_sums: RewardTerms,
+    term_steps: u32,
+    level: Option<CurriculumSlot>,
+    episode_steps: u32,
+    commanded_offset: [f32; 2],
+    commanded_heading: f32,
+    ended_in_fall: bool,
+    command_level: u32,
+    tracking_sum: f32,
+}
 
-    fn action_dim(&self) -> usize {
-        self.q.len()
-    }
-
-    fn reseed(&mut self, seed: u64) {
-        self.rng = ChaCha8Rng::seed_from_u64(seed);
-        self.spread_next_reset = self.config.random_episode_start;
-    }
-
-    fn reset(&mut self, obs: &mut [f32]) {
+impl LocomotionEnv {
+    /// Resets the episode bookkeeping (curriculum, counters, friction, command) as a new episode
+    /// begins; where the robot starts is the caller's.
+    fn begin_episode(&mut self) {
         self.update_curriculum();
         if let Some(c) = self.config.command_curriculum
             && self.episode_steps > 0
@@ -388,6 +405,104 @@ impl Env for LocomotionEnv {
             flo
         };
         self.world.set_friction(friction);
+    }
+}
+
+impl Env for LocomotionEnv {
+    type Snapshot = LocomotionSnapshot;
+
+    fn snapshot(&self) -> LocomotionSnapshot {
+        LocomotionSnapshot {
+            world: self.world.snapshot(),
+            terrain: self.terrain.clone(),
+            rng: self.rng.clone(),
+            steps: self.steps,
+            spread_next_reset: self.spread_next_reset,
+            command: self.command,
+            q: self.q.clone(),
+            qd: self.qd.clone(),
+            prev_qd: self.prev_qd.clone(),
+            last_action: self.last_action.clone(),
+            prev_action: self.prev_action.clone(),
+            torques: self.torques.clone(),
+            air_time: self.air_time.clone(),
+            touchdown: self.touchdown.clone(),
+            term_sums: self.term_sums,
+            term_steps: self.term_steps,
+            level: self.level,
+            episode_steps: self.episode_steps,
+            commanded_offset: self.commanded_offset,
+            commanded_heading: self.commanded_heading,
+            ended_in_fall: self.ended_in_fall,
+            command_level: self.command_level,
+            tracking_sum: self.tracking_sum,
+        }
+    }
+
+    fn restore(&mut self, s: &LocomotionSnapshot) {
+        self.world.restore(&s.world);
+        self.terrain.clone_from(&s.terrain);
+        self.rng = s.rng.clone();
+        self.steps = s.steps;
+        self.spread_next_reset = s.spread_next_reset;
+        self.command = s.command;
+        self.q.clone_from(&s.q);
+        self.qd.clone_from(&s.qd);
+        self.prev_qd.clone_from(&s.prev_qd);
+        self.last_action.clone_from(&s.last_action);
+        self.prev_action.clone_from(&s.prev_action);
+        self.torques.clone_from(&s.torques);
+        self.air_time.clone_from(&s.air_time);
+        self.touchdown.clone_from(&s.touchdown);
+        self.term_sums = s.term_sums;
+        self.term_steps = s.term_steps;
+        self.level = s.level;
+        self.episode_steps = s.episode_steps;
+        self.commanded_offset = s.commanded_offset;
+        self.commanded_heading = s.commanded_heading;
+        self.ended_in_fall = s.ended_in_fall;
+        self.command_level = s.command_level;
+        self.tracking_sum = s.tracking_sum;
+    }
+
+    fn reset_to_state(
+        &mut self,
+        state: &crate::scene::ArticulationState,
+        obs: &mut [f32],
+    ) -> Result<(), SimError> {
+        self.begin_episode();
+        self.world.set_state(state)?;
+        self.world.set_joint_targets(&state.q)?;
+        self.resample_command();
+        self.last_action.fill(0.0);
+        self.prev_action.fill(0.0);
+        self.air_time.fill(0.0);
+        self.steps = 0;
+        self.spread_next_reset = false;
+        self.world.joint_positions(&mut self.q);
+        self.world.joint_velocities(&mut self.qd);
+        self.prev_qd.copy_from_slice(&self.qd);
+        self.observe(obs);
+        Ok(())
+    }
+
+    fn obs_dim(&self) -> usize {
+        proprio_obs_dim(self.q.len())
+            + self.gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM)
+            + self.config.height_scan.as_ref().map_or(0, |h| h.dim())
+    }
+
+    fn action_dim(&self) -> usize {
+        self.q.len()
+    }
+
+    fn reseed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
+        self.spread_next_reset = self.config.random_episode_start;
+    }
+
+    fn reset(&mut self, obs: &mut [f32]) {
+        self.begin_episode();
         // legged_gym: default pose scaled by U(0.5, 1.5), base velocities U(-0.5, 0.5).
         let q0: Vec<f32> = self
             .world

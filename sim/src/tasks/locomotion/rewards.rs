@@ -39,7 +39,7 @@ pub struct RewardInputs<'a> {
 }
 
 /// The weighted terms of one step (already multiplied by weight and dt).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct RewardTerms {
     /// Linear velocity tracking.
     pub tracking_lin_vel: f32,
