@@ -85,6 +85,58 @@ pub fn save(
     write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes())
 }
 
+/// The rollout side of a run at a checkpoint: every env slot's complete state and the runner's
+/// random streams. With it a resumed run continues exactly where the saved one was, and the
+/// envs never need resetting at checkpoint boundaries.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct RolloutState<S> {
+    /// Iterations completed when it was taken (must match `state.json`).
+    pub iteration: usize,
+    /// Every env slot, in slot order.
+    pub envs: Vec<sim::env::SlotSnapshot<S>>,
+    /// The action-sampling stream.
+    pub rng: rand_chacha::ChaCha8Rng,
+    /// The minibatch-shuffling stream.
+    pub shuffle_rng: rand_chacha::ChaCha8Rng,
+    /// Exploration noise carried between steps (`[envs * act]`; used when
+    /// `ppo.noise_correlation > 0`).
+    pub noise: Vec<f32>,
+}
+
+/// File of the env snapshots in a checkpoint folder: gzip-compressed CBOR.
+pub const ROLLOUT_FILE: &str = "envs.cbor.gz";
+
+/// Writes the rollout state into checkpoint folder `dir` (atomically). Call before [`save`]:
+/// `state.json`, written last, says which iteration the folder holds.
+pub fn save_rollout<S: Serialize>(
+    dir: &Path,
+    rollout: &RolloutState<S>,
+) -> Result<(), PolicyError> {
+    std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
+    let path = dir.join(ROLLOUT_FILE);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    ciborium::into_writer(rollout, &mut gz).map_err(|e| file_err(&path, e))?;
+    let bytes = gz.finish().map_err(|e| file_err(&path, e))?;
+    write_atomic(&path, &bytes)
+}
+
+/// Reads the rollout state of checkpoint folder `dir`; `Ok(None)` when the checkpoint has none
+/// (written before env snapshots existed: resuming it reseeds the envs instead).
+pub fn load_rollout<S: serde::de::DeserializeOwned>(
+    dir: &Path,
+) -> Result<Option<RolloutState<S>>, PolicyError> {
+    let path = dir.join(ROLLOUT_FILE);
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(file_err(&path, e)),
+    };
+    let gz = flate2::read::GzDecoder::new(std::io::BufReader::new(file));
+    ciborium::from_reader(gz)
+        .map(Some)
+        .map_err(|e| file_err(&path, format!("corrupt or truncated env snapshots: {e}")))
+}
+
 /// Resolves `path` (a run folder, a checkpoint folder, or its `model.bpk`) to a checkpoint folder.
 pub fn resolve(path: &Path) -> Result<PathBuf, PolicyError> {
     let candidates = [

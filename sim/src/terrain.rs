@@ -159,8 +159,11 @@ impl TerrainKind {
     }
 }
 
-/// A terrain instance: its kind and, for heightfields, the heights drawn from a seed.
+/// A terrain instance: its kind and, for heightfields, the heights drawn from a seed. It
+/// serialises as its kind and seed (the heights are drawn again on reading), which keeps env
+/// snapshots in checkpoints small.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "TerrainSeed", from = "TerrainSeed")]
 pub struct Terrain {
     /// The kind of ground.
     pub kind: TerrainKind,
@@ -169,6 +172,30 @@ pub struct Terrain {
     pub heights: Vec<f32>,
     /// Grid points per side.
     pub n: usize,
+    /// The seed the heights were drawn from.
+    pub seed: u64,
+}
+
+/// What a [`Terrain`] is made from.
+#[derive(Serialize, Deserialize)]
+struct TerrainSeed {
+    kind: TerrainKind,
+    seed: u64,
+}
+
+impl From<Terrain> for TerrainSeed {
+    fn from(t: Terrain) -> Self {
+        Self {
+            kind: t.kind,
+            seed: t.seed,
+        }
+    }
+}
+
+impl From<TerrainSeed> for Terrain {
+    fn from(t: TerrainSeed) -> Self {
+        Terrain::new(t.kind, t.seed)
+    }
 }
 
 impl Terrain {
@@ -178,6 +205,7 @@ impl Terrain {
             kind: TerrainKind::Flat,
             heights: Vec::new(),
             n: 0,
+            seed: 0,
         }
     }
 
@@ -196,7 +224,12 @@ impl Terrain {
                 heights.push(kind.sample(x, y, &mut rng));
             }
         }
-        Self { kind, heights, n }
+        Self {
+            kind,
+            heights,
+            n,
+            seed,
+        }
     }
 
     /// Grid spacing (m) of a heightfield terrain (`None` when flat).

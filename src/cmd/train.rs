@@ -193,6 +193,15 @@ fn train_task<E: Env + super::train_viz::VizEnv>(
             .with_context(|| format!("resuming from {}", dir.display()))?;
         let optimizer = checkpoint::load_optimizer(&dir)?;
         runner.resume_from(ckpt, optimizer)?;
+        match checkpoint::load_rollout(&dir)? {
+            Some(rollout) => runner.restore_rollout(rollout)?,
+            None => eprintln!(
+                "note: {} has no {}: the envs restart from a reseed (the run will not repeat \
+                 the uninterrupted one exactly)",
+                dir.display(),
+                checkpoint::ROLLOUT_FILE
+            ),
+        }
     } else if let Some(from) = &args.init_from {
         let dir = policies::deploy::resolve_checkpoint(from)?;
         let ckpt = checkpoint::load(&dir, runner.ppo.device())
@@ -302,6 +311,8 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
         bar.inc(1);
         let done = runner.iteration();
         if done % config.runner.save_interval.max(1) == 0 || done == total {
+            let dir = checkpoint::checkpoint_dir(run_dir);
+            checkpoint::save_rollout(&dir, &runner.rollout_state())?;
             checkpoint::save(
                 &checkpoint::checkpoint_dir(run_dir),
                 &runner.ppo.model,

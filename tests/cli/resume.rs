@@ -93,6 +93,69 @@ fn sigkilled_run_resumes_and_reproduces_the_uninterrupted_metrics() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
+/// The locomotion version (issue 13): the rough-terrain config with its terrain curriculum, the
+/// height scan and pushes. The checkpoint carries every env's snapshot, so no env is reset at a
+/// checkpoint boundary and every metrics column but timing repeats after SIGKILL and --resume.
+#[test]
+fn sigkilled_locomotion_run_on_the_rough_curriculum_resumes_exactly() {
+    let tmp = std::env::temp_dir().join(format!("embody-resume-loco-{}", std::process::id()));
+    let (whole, killed) = (tmp.join("whole"), tmp.join("killed"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let loco = |out: &Path, extra: &[&str]| {
+        let mut cmd = Command::new(embody_bin());
+        cmd.args(["train", "locomotion", "--config"])
+            .arg(repo_root().join("assets/configs/locomotion_rough.toml"))
+            .arg("--out")
+            .arg(out)
+            .args([
+                "--seed",
+                "3",
+                "--set",
+                "runner.max_iterations=24",
+                "--set",
+                "runner.save_interval=8",
+                "--set",
+                "runner.num_envs=32",
+                "--set",
+                "env.push_interval_s=2.0",
+                "--json",
+            ])
+            .args(extra)
+            .current_dir(repo_root());
+        cmd
+    };
+    assert!(loco(&whole, &[]).status().expect("train runs").success());
+    let mut child = loco(&killed, &[])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("train starts");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while rows_written(&killed) < 13 {
+        assert!(
+            Instant::now() < deadline,
+            "training did not reach iteration 13"
+        );
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "training finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert!(rows_written(&killed) < 24);
+    assert!(
+        killed.join("checkpoint").join("envs.cbor.gz").is_file(),
+        "the checkpoint carries the env snapshots"
+    );
+    let status = loco(&killed, &["--resume"]).status().expect("resume runs");
+    assert!(status.success());
+    let (a, b) = (deterministic_rows(&whole), deterministic_rows(&killed));
+    assert_eq!(a.len(), 24);
+    assert_eq!(a, b, "resumed metrics differ from the uninterrupted run");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
 #[test]
 fn truncated_checkpoint_gives_a_clear_error() {
     let tmp = std::env::temp_dir().join(format!("embody-corrupt-{}", std::process::id()));

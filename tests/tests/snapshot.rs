@@ -107,7 +107,11 @@ fn trace_slot(
         let mut all: Vec<f32> = (0..n * ad).map(|_| rng.random_range(-1.0..1.0)).collect();
         all[slot * ad..(slot + 1) * ad].copy_from_slice(a);
         venv.step(&all).expect("step");
-        out.extend(venv.obs[slot * od..(slot + 1) * od].iter().map(|v| v.to_bits()));
+        out.extend(
+            venv.obs[slot * od..(slot + 1) * od]
+                .iter()
+                .map(|v| v.to_bits()),
+        );
         out.push(venv.rewards[slot].to_bits());
         out.push(venv.terminated[slot] as u32);
         out.push(venv.truncated[slot] as u32);
@@ -136,6 +140,10 @@ fn a_locomotion_env_restored_into_another_slot_of_another_batch_continues_bit_ex
 
     let mut bytes = Vec::new();
     ciborium::into_writer(&snap, &mut bytes).expect("serialises");
+    eprintln!(
+        "one rough-terrain locomotion slot: {} bytes of CBOR",
+        bytes.len()
+    );
     let back: sim::env::SlotSnapshot<sim::tasks::locomotion::LocomotionSnapshot> =
         ciborium::from_reader(bytes.as_slice()).expect("deserialises");
     let mut b = rough_batch(6, 99);

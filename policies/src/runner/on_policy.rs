@@ -363,8 +363,60 @@ impl<E: Env> OnPolicyRunner<E> {
         }
     }
 
+    /// The rollout side of the run (env states, random streams) for a checkpoint.
+    pub fn rollout_state(&self) -> crate::checkpoint::RolloutState<E::Snapshot> {
+        crate::checkpoint::RolloutState {
+            iteration: self.iteration,
+            envs: self.venv.snapshot_all(),
+            rng: self.rng.clone(),
+            shuffle_rng: self.shuffle_rng.clone(),
+            noise: self.noise.clone(),
+        }
+    }
+
+    /// Restores the rollout side of a checkpoint after [`Self::resume_from`]: the envs continue
+    /// where the saved run's were, without a reset. Fails (naming what differs) when the
+    /// snapshots are from another iteration or another batch size.
+    pub fn restore_rollout(
+        &mut self,
+        rollout: crate::checkpoint::RolloutState<E::Snapshot>,
+    ) -> Result<(), PolicyError> {
+        if rollout.iteration != self.iteration {
+            return Err(PolicyError::config(
+                "checkpoint",
+                format!(
+                    "{} is from iteration {}, state.json from iteration {}",
+                    crate::checkpoint::ROLLOUT_FILE,
+                    rollout.iteration,
+                    self.iteration
+                ),
+            ));
+        }
+        if rollout.noise.len() != self.noise.len() {
+            return Err(PolicyError::config(
+                "runner.num_envs",
+                format!(
+                    "the checkpoint's envs hold {} noise values, this run {}",
+                    rollout.noise.len(),
+                    self.noise.len()
+                ),
+            ));
+        }
+        self.venv
+            .restore_all(&rollout.envs)
+            .map_err(|e| PolicyError::config("runner.num_envs", e.to_string()))?;
+        self.rng = rollout.rng;
+        self.shuffle_rng = rollout.shuffle_rng;
+        self.noise = rollout.noise;
+        self.needs_reseed = false;
+        self.prefetched = None;
+        Ok(())
+    }
+
     /// Continues from a checkpoint: its weights (loaded on the training device), iteration count,
-    /// learning rate and observation statistics.
+    /// learning rate and observation statistics. Follow with [`Self::restore_rollout`] when the
+    /// checkpoint has env snapshots; without them the envs are reseeded from
+    /// `(seed, iteration)`.
     pub fn resume_from(
         &mut self,
         checkpoint: crate::checkpoint::Checkpoint,
@@ -439,21 +491,23 @@ impl<E: Env> OnPolicyRunner<E> {
         Ok(())
     }
 
-    /// Whether iteration `i` starts at a checkpoint boundary (where envs and RNGs are reseeded).
+    /// Whether iteration `i` starts at a checkpoint boundary (no rollout is collected ahead across
+    /// one, so a checkpoint holds no pending rollout).
     fn is_boundary(&self, i: usize) -> bool {
         i.is_multiple_of(self.config.save_interval.max(1))
     }
 
     /// Runs one iteration: a rollout of `num_steps_per_env` steps and a PPO update.
     ///
-    /// At every checkpoint boundary (`iteration % save_interval == 0`) and after a resume, the
-    /// environments and the sampling RNG are reseeded from `(seed, iteration)` and every env is
-    /// reset, so a run resumed from a checkpoint continues exactly as an uninterrupted one. With
+    /// The first iteration of a run (and a resume from a checkpoint without env snapshots)
+    /// reseeds the environments and the sampling RNG from `(seed, iteration)` and resets every
+    /// env. Checkpoints carry the envs' snapshots ([`Self::rollout_state`]), so envs are never
+    /// reset at a checkpoint boundary and a resumed run continues exactly. With
     /// `overlap_collection`, the next rollout is collected during the update unless the next
     /// iteration starts at a boundary or is past the last.
     pub fn iterate(&mut self) -> Result<IterationStats, PolicyError> {
         let start = Instant::now();
-        if self.needs_reseed || self.is_boundary(self.iteration) {
+        if self.needs_reseed {
             let s = self
                 .seed
                 .wrapping_add((self.iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
