@@ -1,5 +1,9 @@
-//! PPO learns, with each task's default config and seed, scored on held-out seeds:
-//! cart-pole balance reaches at least 95% of the maximum return, and the pendulum swings up.
+//! PPO learns, with each task's default config, scored on held-out seeds: cart-pole balance
+//! reaches at least 95% of the maximum return, and the pendulum swings up. Where one training
+//! seed's luck decides (the pendulum, overlapped collection), the figure is the mean over three
+//! training seeds: envs are no longer reset at checkpoint boundaries (issue 13), which changed
+//! every run's random draws, and single seeds then scored -178 to -360 on the pendulum, before
+//! as after (docs/BENCHMARKS.md, "Learning").
 
 use burn::module::Module;
 use policies::config::TrainConfig;
@@ -63,19 +67,35 @@ fn ppo_solves_cartpole_balance_with_the_default_config() {
     );
 }
 
+/// Mean held-out return of `task` trained with training seeds 1, 2 and 3 and `overrides`.
+fn mean_over_seeds<E: Env>(
+    task: &str,
+    overrides: &[&str],
+    make: impl Fn(usize, u64) -> VecEnv<E> + Copy,
+) -> (f32, Vec<f32>) {
+    let returns: Vec<f32> = (1..=3)
+        .map(|seed| {
+            let seed = format!("seed={seed}");
+            let mut set: Vec<&str> = overrides.to_vec();
+            set.push(&seed);
+            train_and_evaluate_with(task, &set, make).0.mean_return
+        })
+        .collect();
+    (returns.iter().sum::<f32>() / 3.0, returns)
+}
+
 /// Random torques score about -1200 per episode; a policy that swings the rod up from any start
 /// and holds it scores about -150 to -200.
 #[test]
 fn ppo_swings_up_the_pendulum_with_the_default_config() {
-    let stats = train_and_evaluate("pendulum", |n, seed| {
+    let (mean, each) = mean_over_seeds("pendulum", &[], |n, seed| {
         VecEnv::new(n, |i| {
             PendulumEnv::new(PendulumConfig::default(), seed ^ i as u64)
         })
     });
     assert!(
-        stats.mean_return >= -250.0,
-        "mean return {} < -250",
-        stats.mean_return
+        mean >= -250.0,
+        "mean return {mean} < -250 (seeds 1-3: {each:?})"
     );
 }
 
@@ -89,13 +109,13 @@ fn overlapped_collection_solves_cartpole_and_repeats_exactly() {
         })
     };
     let set = ["runner.overlap_collection=true"];
-    let (stats, first) = train_and_evaluate_with("cartpole", &set, make);
+    let (_, first) = train_and_evaluate_with("cartpole", &set, make);
     let (_, second) = train_and_evaluate_with("cartpole", &set, make);
     assert_eq!(first, second, "overlapped runs differ");
+    let (mean, each) = mean_over_seeds("cartpole", &set, make);
     let max = CartPoleConfig::default().max_steps as f32;
     assert!(
-        stats.mean_return >= 0.95 * max,
-        "mean return {} < 95% of {max}",
-        stats.mean_return
+        mean >= 0.95 * max,
+        "mean return {mean} < 95% of {max} (seeds 1-3: {each:?})"
     );
 }
