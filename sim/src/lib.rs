@@ -36,6 +36,6 @@ pub use rapier3d::prelude::Vec3;
 pub use robot_world::{BaseState, GroundContact, RobotWorld};
 pub use scene::Scene;
 pub use scene_check::{SceneHoldSummary, run_scene_hold, run_scene_hold_with_targets};
-pub use snapshot::{PhysicsSnapshot, WorldSnapshot};
+pub use snapshot::{ClassicSnapshot, PhysicsSnapshot, WorldSnapshot};
 pub use stand_check::{StandSummary, run_stand};
 pub use terrain::{Terrain, TerrainKind};

@@ -45,6 +45,36 @@ impl PhysicsSnapshot {
     }
 }
 
+/// The complete state of a classic-control task (cart-pole, pendulum): its bare Rapier world,
+/// its RNG and its episode step count.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ClassicSnapshot {
+    physics: PhysicsSnapshot,
+    rng: rand_chacha::ChaCha8Rng,
+    steps: u32,
+}
+
+impl ClassicSnapshot {
+    pub(crate) fn capture(world: &PhysicsWorld, rng: &rand_chacha::ChaCha8Rng, steps: u32) -> Self {
+        Self {
+            physics: PhysicsSnapshot::capture(world),
+            rng: rng.clone(),
+            steps,
+        }
+    }
+
+    pub(crate) fn apply(
+        &self,
+        world: &mut PhysicsWorld,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        steps: &mut u32,
+    ) {
+        self.physics.apply(world);
+        *rng = self.rng.clone();
+        *steps = self.steps;
+    }
+}
+
 /// A [`Scene`]'s complete physical state: the Rapier world, each articulation's PD targets and
 /// which colliders are the static geometry (a terrain curriculum replaces the ground).
 #[derive(Clone, Serialize, Deserialize)]

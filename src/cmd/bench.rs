@@ -26,6 +26,30 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Runs a MuJoCo peer script (`bench/<script>`) with `python` and `args`, and parses the one
+/// JSON object it prints; errors carry the peer's stderr.
+fn run_mujoco_peer(
+    python: &str,
+    script: &str,
+    args: &[std::ffi::OsString],
+) -> anyhow::Result<serde_json::Value> {
+    use anyhow::Context;
+    let script = robots::assets_dir().join("../bench").join(script);
+    let output = std::process::Command::new(python)
+        .arg(&script)
+        .args(args)
+        .output()
+        .with_context(|| format!("running {python} {}", script.display()))?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "the MuJoCo peer failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("parsing the MuJoCo peer's JSON")
+}
+
 /// Median of a non-empty sample (the upper middle for even lengths).
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

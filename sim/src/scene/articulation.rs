@@ -502,28 +502,13 @@ impl Articulation {
 
     /// Joint positions into `out` (`[nq]`).
     pub fn joint_positions(&self, world: &PhysicsWorld, out: &mut [f32]) {
-        for j in &self.joints {
-            let p = &world.bodies[j.parent];
-            let c = &world.bodies[j.child];
-            let f1 = p.position() * j.frame1;
-            let f2 = c.position() * j.frame2;
+        for (k, j) in self.joints.iter().enumerate() {
             match j.motion {
-                Motion::Prismatic => {
-                    out[j.q_at] = (f2.translation - f1.translation).dot(f1.rotation * Vec3::X);
-                }
-                Motion::Revolute => {
-                    let rel = f1.rotation.inverse() * f2.rotation;
-                    let (x, w) = if rel.w < 0.0 {
-                        (-rel.x, -rel.w)
-                    } else {
-                        (rel.x, rel.w)
-                    };
-                    out[j.q_at] = 2.0 * x.atan2(w);
-                }
                 Motion::Spherical => {
                     let r = self.relative_rotation(world, j);
                     out[j.q_at..j.q_at + 4].copy_from_slice(&[r.w, r.x, r.y, r.z]);
                 }
+                _ => out[j.q_at] = self.joint_position_1dof(world, k).unwrap_or(0.0),
             }
         }
     }

@@ -120,29 +120,15 @@ impl CartPoleEnv {
     }
 }
 
-/// The complete state of a [`CartPoleEnv`].
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-pub struct CartPoleSnapshot {
-    physics: crate::snapshot::PhysicsSnapshot,
-    rng: ChaCha8Rng,
-    steps: u32,
-}
-
 impl Env for CartPoleEnv {
-    type Snapshot = CartPoleSnapshot;
+    type Snapshot = crate::snapshot::ClassicSnapshot;
 
     fn snapshot(&self) -> Self::Snapshot {
-        CartPoleSnapshot {
-            physics: crate::snapshot::PhysicsSnapshot::capture(&self.world),
-            rng: self.rng.clone(),
-            steps: self.steps,
-        }
+        crate::snapshot::ClassicSnapshot::capture(&self.world, &self.rng, self.steps)
     }
 
     fn restore(&mut self, s: &Self::Snapshot) {
-        s.physics.apply(&mut self.world);
-        self.rng = s.rng.clone();
-        self.steps = s.steps;
+        s.apply(&mut self.world, &mut self.rng, &mut self.steps);
     }
 
     fn obs_dim(&self) -> usize {

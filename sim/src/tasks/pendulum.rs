@@ -110,29 +110,15 @@ impl PendulumEnv {
     }
 }
 
-/// The complete state of a [`PendulumEnv`].
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-pub struct PendulumSnapshot {
-    physics: crate::snapshot::PhysicsSnapshot,
-    rng: ChaCha8Rng,
-    steps: u32,
-}
-
 impl Env for PendulumEnv {
-    type Snapshot = PendulumSnapshot;
+    type Snapshot = crate::snapshot::ClassicSnapshot;
 
     fn snapshot(&self) -> Self::Snapshot {
-        PendulumSnapshot {
-            physics: crate::snapshot::PhysicsSnapshot::capture(&self.world),
-            rng: self.rng.clone(),
-            steps: self.steps,
-        }
+        crate::snapshot::ClassicSnapshot::capture(&self.world, &self.rng, self.steps)
     }
 
     fn restore(&mut self, s: &Self::Snapshot) {
-        s.physics.apply(&mut self.world);
-        self.rng = s.rng.clone();
-        self.steps = s.steps;
+        s.apply(&mut self.world, &mut self.rng, &mut self.steps);
     }
 
     fn obs_dim(&self) -> usize {

@@ -214,35 +214,20 @@ pub fn run_vs_mujoco(args: VsMujocoArgs) -> anyhow::Result<()> {
     let (rapier_rate, _) = measure(&args.robot, 1, 1, steps, args.repeats, physics)?;
     let spec = Arc::new(robots::load_builtin_or_path(&args.robot)?);
     let stand = sim::run_stand(spec.clone(), args.seconds, 0.02, physics)?;
-    let robot_toml = robot_toml_path(&args.robot);
-    let script = robots::assets_dir().join("../bench/mujoco_physics.py");
-    let output = std::process::Command::new(&args.python)
-        .arg(&script)
-        .arg("--urdf")
-        .arg(&spec.source)
-        .args(
-            robot_toml
-                .iter()
-                .flat_map(|p| [std::ffi::OsStr::new("--robot-toml"), p.as_os_str()]),
-        )
-        .args([
-            "--seconds",
-            &args.seconds.to_string(),
-            "--repeats",
-            &args.repeats.to_string(),
-            "--json",
-        ])
-        .output()
-        .with_context(|| format!("running {} {}", args.python, script.display()))?;
-    if !output.status.success() {
-        bail!(
-            "the MuJoCo peer failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
+    let mut peer_args: Vec<std::ffi::OsString> = vec!["--urdf".into(), spec.source.clone().into()];
+    if let Some(toml) = robot_toml_path(&args.robot) {
+        peer_args.extend(["--robot-toml".into(), toml.into()]);
     }
-    let mujoco: serde_json::Value =
-        serde_json::from_slice(&output.stdout).context("parsing the MuJoCo peer's JSON")?;
+    for a in [
+        "--seconds",
+        &args.seconds.to_string(),
+        "--repeats",
+        &args.repeats.to_string(),
+        "--json",
+    ] {
+        peer_args.push(a.into());
+    }
+    let mujoco = super::run_mujoco_peer(&args.python, "mujoco_physics.py", &peer_args)?;
     let mujoco_rate = mujoco["control_steps_per_s"]
         .as_f64()
         .context("MuJoCo JSON lacks control_steps_per_s")?;

@@ -49,24 +49,14 @@ pub fn run_vs_mujoco_mjcf(args: &VsMujocoArgs) -> anyhow::Result<()> {
         last = Some(s);
     }
     let rapier = last.context("no Rapier run")?;
-    let script = robots::assets_dir().join("../bench/mujoco_mjcf.py");
-    let output = std::process::Command::new(&args.python)
-        .arg(&script)
-        .arg("--mjcf")
-        .arg(path)
-        .args(["--seconds", &args.seconds.to_string(), "--json"])
-        .args(args.ctrl.iter().flat_map(|c| ["--ctrl", c.as_str()]))
-        .output()
-        .with_context(|| format!("running {} {}", args.python, script.display()))?;
-    if !output.status.success() {
-        bail!(
-            "the MuJoCo peer failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
+    let mut peer_args: Vec<std::ffi::OsString> = vec!["--mjcf".into(), path.into()];
+    for a in ["--seconds", &args.seconds.to_string(), "--json"] {
+        peer_args.push(a.into());
     }
-    let mujoco: serde_json::Value =
-        serde_json::from_slice(&output.stdout).context("parsing the MuJoCo peer's JSON")?;
+    for c in &args.ctrl {
+        peer_args.extend(["--ctrl".into(), c.into()]);
+    }
+    let mujoco = super::run_mujoco_peer(&args.python, "mujoco_mjcf.py", &peer_args)?;
     let timestep = mujoco["timestep"]
         .as_f64()
         .context("MuJoCo JSON lacks timestep")?;
