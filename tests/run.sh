@@ -48,4 +48,6 @@ fi
 # (fusion, autotune) rebuilt burn and everything above it (docs/BENCHMARKS.md, "CI cost").
 # CPU runs still pick burn's flex device (BURN_DEVICE above).
 [ "${EMBODY_TEST_WGPU:-0}" = "1" ] && features+=(policies/wgpu)
-cargo test --workspace --all-targets --no-fail-fast --features "${features[*]}" "$@"
+# `--tests`: libraries, integration tests and the binaries they run (bins with `test = false` are
+# not linked a second time as test harnesses, as `--all-targets` would).
+cargo test --workspace --tests --no-fail-fast --features "${features[*]}" "$@"

@@ -1,7 +1,7 @@
 //! With the `rerun` feature: `embody play --rrd` and `embody train --rerun` write recordings
 //! that the rerun tool (Python rerun-sdk 0.36, the crate's minor) verifies, with the expected
 //! entity paths and one frame per control step (play) or iteration (train).
-//! Run by tests/run.sh as `cargo test -p embody --features rerun,gamepad --test cli_play_rerun`;
+//! Run by tests/run.sh (`cargo test -p embody --features rerun,gamepad --test cli`);
 //! it needs $EMBODY_PYTHON with rerun-sdk (tests/run.sh sets it up).
 
 use serde_json::Value;

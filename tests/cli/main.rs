@@ -1,0 +1,8 @@
+//! The `embody` command line driven as a user drives it: one test binary (each binary links the
+//! whole stack, so the CLI tests share one link). Tests of the `embody` package, so cargo builds
+//! the binary they run.
+
+mod play;
+#[cfg(feature = "rerun")]
+mod play_rerun;
+mod resume;

@@ -1,0 +1,8 @@
+//! Cross-crate integration tests, one binary: each module is one property of the stack.
+
+mod determinism;
+mod learning;
+mod locomotion;
+mod mjcf_vs_mujoco;
+mod snapshot;
+mod standing;
