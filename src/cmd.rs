@@ -1,9 +1,11 @@
 //! Subcommand definitions and dispatch.
 
 mod bench;
+mod checkpoint_cmd;
 mod play;
 mod plot;
 pub(crate) mod sim_cmd;
+mod tasks;
 mod train;
 mod train_viz;
 
@@ -28,6 +30,9 @@ enum Command {
     /// Run a trained policy in the simulator, driven by a gamepad, the keyboard or a command
     /// script; optionally streamed to a Rerun viewer or saved as .rrd; prints a summary.
     Play(play::PlayArgs),
+    /// Checkpoint maintenance (`upgrade`: write the manifest into an old checkpoint).
+    #[command(subcommand)]
+    Checkpoint(checkpoint_cmd::CheckpointCommand),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -38,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Sim(args) => sim_cmd::run(args),
         Command::Bench(cmd) => bench::run(cmd),
+        Command::Checkpoint(cmd) => checkpoint_cmd::run(cmd),
         Command::Train(args) => train::run_train(args),
         Command::Eval(args) => train::run_eval(args),
         Command::Play(args) => play::run_play(args),

@@ -41,8 +41,8 @@ fi
 if [ "${EMBODY_TEST_ROS:-1}" = "1" ]; then
   # shellcheck source=/dev/null
   source ros2_ws/env.sh
-  features+=(embody_ros/ros)
-  [ "${EMBODY_TEST_RERUN:-1}" = "1" ] && features+=(embody_ros/gamepad)
+  features+=(embody_ros/ros embody_ros_sim/ros)
+  [ "${EMBODY_TEST_RERUN:-1}" = "1" ] && features+=(embody_ros_sim/gamepad)
 fi
 # The wgpu backend joins the same invocation: in a second one its change to burn's features
 # (fusion, autotune) rebuilt burn and everything above it (docs/BENCHMARKS.md, "CI cost").

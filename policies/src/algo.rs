@@ -10,8 +10,8 @@ mod schedule;
 
 pub use gae::compute_gae;
 pub use grad_clip::clip_global_norm;
-pub use kl::{gaussian_kl, kl_k3};
-pub use losses::{clipped_surrogate_loss, gaussian_entropy, gaussian_log_prob, value_loss};
+pub use kl::kl_k3;
+pub use losses::{clipped_surrogate_loss, value_loss};
 pub use normalizer::{RunningMeanStd, normalize_batch, normalize_groups};
 pub use ppo::{Ppo, PpoConfig, UpdateStats};
 pub use schedule::{LrSchedule, LrScheduleKind};

@@ -56,14 +56,15 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
     run_dir.join("checkpoint")
 }
 
-/// Saves model, state and config into `dir` (created if needed), and exports the weights as
-/// `policy.safetensors`.
+/// Saves model, state and config into `dir` (created if needed), exports the weights as
+/// `policy.safetensors` and writes the manifest with the task's deploy `contract`.
 pub fn save(
     dir: &Path,
     model: &ActorCritic,
     optimizer: &ModuleOptimizer,
     state: &RunnerState,
     config: &TrainConfig,
+    contract: Option<&robots::contract::DeployContract>,
 ) -> Result<(), PolicyError> {
     std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
     let optim_path = dir.join("optim.bpk");
@@ -82,7 +83,34 @@ pub fn save(
     std::fs::rename(&st, dir.join("policy.safetensors")).map_err(|e| file_err(&st, e))?;
     let json = serde_json::to_vec_pretty(state).map_err(|e| file_err(dir, e))?;
     write_atomic(&dir.join("state.json"), &json)?;
-    write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes())
+    write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes())?;
+    manifest(state, config, contract).write(dir)
+}
+
+/// The manifest of a checkpoint in `state` trained by `config` (module `policy`).
+pub fn manifest(
+    state: &RunnerState,
+    config: &TrainConfig,
+    contract: Option<&robots::contract::DeployContract>,
+) -> crate::manifest::Manifest {
+    use crate::manifest::{MANIFEST_VERSION, Manifest, ModuleEntry};
+    Manifest {
+        version: MANIFEST_VERSION,
+        task: config.task.clone(),
+        iteration: state.iteration,
+        modules: vec![ModuleEntry {
+            name: "policy".into(),
+            kind: "actor_critic_mlp".into(),
+            files: ["policy.safetensors", "model.bpk", "optim.bpk", "state.json"]
+                .map(String::from)
+                .to_vec(),
+            obs_dim: state.obs_dim,
+            act_dim: state.act_dim,
+            actor_hidden: config.policy.actor_hidden.clone(),
+            critic_hidden: config.policy.critic_hidden.clone(),
+        }],
+        contract: contract.cloned(),
+    }
 }
 
 /// The rollout side of a run at a checkpoint: every env slot's complete state and the runner's

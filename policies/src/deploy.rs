@@ -89,6 +89,35 @@ impl ObsNormalizer {
     }
 }
 
+/// Something that gives the mean action for a batch of raw observations: the deploy runtime
+/// ([`DeployPolicy`], what eval, play and the ROS 2 node run) or, with the `train` feature,
+/// burn's actor in memory (`runner::BurnActor`, for a policy just trained).
+pub trait MeanActor {
+    /// Writes the mean action of each of the `n` observations (raw: the actor applies its own
+    /// normaliser) into `actions`.
+    ///
+    /// # Shapes
+    /// `obs: [n * obs_dim]`, `actions: [n * act_dim]`
+    fn act_batch(&mut self, obs: &[f32], n: usize, actions: &mut [f32]) -> Result<(), PolicyError>;
+}
+
+impl MeanActor for DeployPolicy {
+    fn act_batch(&mut self, obs: &[f32], n: usize, actions: &mut [f32]) -> Result<(), PolicyError> {
+        let (od, ad) = (self.obs_dim, self.act_dim);
+        if obs.len() != n * od || actions.len() != n * ad {
+            return Err(PolicyError::Length {
+                what: format!("batch of {n} observations / actions"),
+                expected: n * od,
+                got: obs.len(),
+            });
+        }
+        for (o, a) in obs.chunks_exact(od).zip(actions.chunks_exact_mut(ad)) {
+            self.act(o, a)?;
+        }
+        Ok(())
+    }
+}
+
 /// What a checkpoint says about how it was trained (from `config.toml` and `state.json`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckpointInfo {
@@ -110,6 +139,10 @@ pub struct CheckpointInfo {
     pub gait: Option<robots::TrotGait>,
     /// Whether the policy observes terrain heights around its base (`env.height_scan`).
     pub height_scan: bool,
+    /// The deploy contract from `manifest.json` (observation slices, action map); `None` for a
+    /// checkpoint without a manifest (`embody checkpoint upgrade` writes one) or a task without
+    /// a robot-side deployment.
+    pub contract: Option<robots::contract::DeployContract>,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +387,18 @@ impl DeployPolicy {
                 Some(ObsNormalizer::new(n.mean, &n.var, OBS_NORM_CLIP))
             }
         };
+        let manifest = crate::manifest::Manifest::read(&dir)?;
+        if let Some(m) = manifest.as_ref().and_then(|m| m.module("policy"))
+            && (m.obs_dim != state.obs_dim || m.act_dim != state.act_dim)
+        {
+            return Err(file_err(
+                &dir.join(crate::manifest::MANIFEST_FILE),
+                format!(
+                    "module 'policy' has obs_dim {} / act_dim {}, but state.json says {} / {}",
+                    m.obs_dim, m.act_dim, state.obs_dim, state.act_dim
+                ),
+            ));
+        }
         let width = layers.iter().map(|l| l.d_out).max().unwrap_or(0);
         Ok(Self {
             obs_dim: state.obs_dim,
@@ -371,6 +416,7 @@ impl DeployPolicy {
                 actor_hidden: hidden,
                 gait,
                 height_scan,
+                contract: manifest.and_then(|m| m.contract),
             },
         })
     }
@@ -608,7 +654,7 @@ mod tests {
             recent_lengths: vec![],
         };
         let dir = tmp("burn");
-        save(&dir, &model, &Ppo::new_optimizer(), &state, &config).expect("save");
+        save(&dir, &model, &Ppo::new_optimizer(), &state, &config, None).expect("save");
         let mut policy = DeployPolicy::load(&dir).expect("load");
         let mut worst = 0.0f32;
         for _ in 0..20 {

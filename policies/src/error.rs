@@ -43,6 +43,10 @@ pub enum PolicyError {
     #[cfg(feature = "train")]
     #[error(transparent)]
     Sim(#[from] sim::SimError),
+    /// A rollout did not fit its storage (a buffer of the wrong length, or a full storage).
+    #[cfg(feature = "train")]
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 impl PolicyError {

@@ -21,7 +21,10 @@ pub mod config;
 pub mod deploy;
 #[cfg(feature = "train")]
 pub mod device;
+#[cfg(feature = "train")]
+pub mod dist;
 mod error;
+pub mod manifest;
 #[cfg(feature = "train")]
 pub mod nets;
 #[cfg(feature = "train")]

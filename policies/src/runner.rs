@@ -4,6 +4,6 @@ mod eval;
 mod locomotion_eval;
 mod on_policy;
 
-pub use eval::{EvalStats, evaluate};
+pub use eval::{BurnActor, EvalStats, evaluate};
 pub use locomotion_eval::{LocomotionEvalStats, evaluate_locomotion};
 pub use on_policy::{IterationStats, OnPolicyRunner, RunnerConfig};

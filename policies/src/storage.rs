@@ -2,4 +2,4 @@
 
 mod rollout;
 
-pub use rollout::RolloutStorage;
+pub use rollout::{RolloutStorage, StorageError};

@@ -9,6 +9,7 @@
 
 mod builtin;
 mod config;
+pub mod contract;
 mod error;
 mod gait;
 mod ik;
@@ -29,9 +30,7 @@ pub use ik::{IkSolution, IkTarget, solve_ik};
 pub use kinematics::{body_poses, lowest_point_z, nominal_base_height};
 pub use mirror::{SignedPermutation, joint_mirror, mirror_name};
 pub use mjcf::{is_mjcf_file, parse_mjcf_str, read_mjcf_file};
-pub use observation::{
-    ObservationScales, ProprioState, build_proprio_observation, proprio_obs_dim,
-};
+pub use observation::{ObservationScales, proprio_layout, proprio_obs_dim};
 pub use scene::{ContactExclude, ContactPair, ObjectSpec, SceneSpec, StaticGeom, TendonSpec};
 pub use spec::{
     BodySpec, CollisionShape, ContactMask, FootSpec, JointKind, JointSpec, RobotSpec, Shape,

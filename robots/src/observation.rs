@@ -1,5 +1,5 @@
-//! The proprioceptive observation, shared by the simulator and the deploy runtime (one builder, so
-//! a policy sees the same numbers in simulation and on the robot).
+//! The legged proprioceptive observation as deploy-contract slices ([`proprio_layout`]), shared by
+//! the simulator's tasks and, through each checkpoint's manifest, the ROS 2 policy node.
 //!
 //! Layout (legged_gym's order and scales), for `n` actuated joints, `3 * n + 12` floats:
 //!
@@ -40,74 +40,72 @@ impl Default for ObservationScales {
     }
 }
 
-/// The raw robot state a proprioceptive observation is built from. SI units, body frame `_b`.
-#[derive(Debug, Clone, Copy)]
-pub struct ProprioState<'a> {
-    /// Base linear velocity in the body frame (m/s).
-    pub lin_vel_b: [f32; 3],
-    /// Base angular velocity in the body frame (rad/s).
-    pub ang_vel_b: [f32; 3],
-    /// Unit gravity direction in the body frame (`[0, 0, -1]` when level).
-    pub gravity_b: [f32; 3],
-    /// Velocity command: forward (m/s), lateral (m/s), yaw rate (rad/s).
-    pub command: [f32; 3],
-    /// Joint positions (rad), joint order.
-    pub joint_pos: &'a [f32],
-    /// Joint velocities (rad/s), joint order.
-    pub joint_vel: &'a [f32],
-    /// The previous policy action, joint order.
-    pub last_action: &'a [f32],
-}
-
 /// Number of floats in the proprioceptive observation of a robot with `num_joints` joints.
 pub fn proprio_obs_dim(num_joints: usize) -> usize {
     12 + 3 * num_joints
 }
 
-/// Writes the observation into `out` (`out.len() == proprio_obs_dim(n)`).
-///
-/// `default_pos` holds the default joint positions in joint order. Returns `false` (and writes
-/// nothing) if any slice has the wrong length.
-pub fn build_proprio_observation(
-    state: &ProprioState<'_>,
-    default_pos: &[f32],
+/// The legged proprioceptive layout above as a [`crate::contract::ObsLayout`]: base velocities,
+/// gravity, command, then joint positions, velocities and the last action of `joints` (names, in
+/// joint order, with their `default` positions).
+pub fn proprio_layout(
+    joints: &[String],
+    default: &[f32],
     scales: &ObservationScales,
-    out: &mut [f32],
-) -> bool {
-    let n = default_pos.len();
-    if state.joint_pos.len() != n
-        || state.joint_vel.len() != n
-        || state.last_action.len() != n
-        || out.len() != proprio_obs_dim(n)
-    {
-        return false;
-    }
-    for i in 0..3 {
-        out[i] = state.lin_vel_b[i] * scales.lin_vel;
-        out[3 + i] = state.ang_vel_b[i] * scales.ang_vel;
-        out[6 + i] = state.gravity_b[i];
-    }
-    out[9] = state.command[0] * scales.lin_vel;
-    out[10] = state.command[1] * scales.lin_vel;
-    out[11] = state.command[2] * scales.ang_vel;
-    for j in 0..n {
-        out[12 + j] = (state.joint_pos[j] - default_pos[j]) * scales.dof_pos;
-        out[12 + n + j] = state.joint_vel[j] * scales.dof_vel;
-        out[12 + 2 * n + j] = state.last_action[j];
-    }
-    true
+) -> Result<crate::contract::ObsLayout, crate::contract::ContractError> {
+    use crate::contract::{ObsLayout, ObsTerm};
+    let mut layout = ObsLayout::new();
+    layout.push(
+        ObsTerm::BaseLinVel {
+            scale: scales.lin_vel,
+        },
+        None,
+    )?;
+    layout.push(
+        ObsTerm::BaseAngVel {
+            scale: scales.ang_vel,
+        },
+        None,
+    )?;
+    layout.push(ObsTerm::ProjectedGravity, None)?;
+    layout.push(
+        ObsTerm::VelocityCommand {
+            scale: [scales.lin_vel, scales.lin_vel, scales.ang_vel],
+        },
+        None,
+    )?;
+    layout.push(
+        ObsTerm::JointPos {
+            joints: joints.to_vec(),
+            default: default.to_vec(),
+            scale: scales.dof_pos,
+        },
+        None,
+    )?;
+    layout.push(
+        ObsTerm::JointVel {
+            joints: joints.to_vec(),
+            scale: scales.dof_vel,
+        },
+        None,
+    )?;
+    layout.push(ObsTerm::LastAction, Some(joints.len()))?;
+    Ok(layout)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::ObsSources;
 
     #[test]
     fn layout_places_every_quantity_with_its_scale() {
-        let q = [0.5, -0.2];
-        let qd = [10.0, -20.0];
-        let a = [0.3, -0.4];
-        let state = ProprioState {
+        let (q, qd, a) = ([0.5, -0.2], [10.0, -20.0], [0.3, -0.4]);
+        let names = vec!["a".to_string(), "b".to_string()];
+        let layout =
+            proprio_layout(&names, &[0.25, 0.0], &ObservationScales::default()).expect("layout");
+        assert_eq!(layout.dim(), proprio_obs_dim(2));
+        let src = ObsSources {
             lin_vel_b: [1.0, 2.0, 3.0],
             ang_vel_b: [4.0, 8.0, -4.0],
             gravity_b: [0.0, 0.0, -1.0],
@@ -115,14 +113,10 @@ mod tests {
             joint_pos: &q,
             joint_vel: &qd,
             last_action: &a,
+            ..Default::default()
         };
-        let mut out = vec![0.0; proprio_obs_dim(2)];
-        assert!(build_proprio_observation(
-            &state,
-            &[0.25, 0.0],
-            &ObservationScales::default(),
-            &mut out
-        ));
+        let mut out = vec![0.0; layout.dim()];
+        layout.write(&src, &mut out).expect("write");
         assert_eq!(
             out,
             vec![
@@ -130,25 +124,5 @@ mod tests {
                 -1.0, 0.3, -0.4
             ]
         );
-    }
-
-    #[test]
-    fn wrong_lengths_are_refused() {
-        let state = ProprioState {
-            lin_vel_b: [0.0; 3],
-            ang_vel_b: [0.0; 3],
-            gravity_b: [0.0; 3],
-            command: [0.0; 3],
-            joint_pos: &[0.0; 3],
-            joint_vel: &[0.0; 2],
-            last_action: &[0.0; 2],
-        };
-        let mut out = vec![0.0; proprio_obs_dim(2)];
-        assert!(!build_proprio_observation(
-            &state,
-            &[0.0; 2],
-            &ObservationScales::default(),
-            &mut out
-        ));
     }
 }

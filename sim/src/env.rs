@@ -20,6 +20,17 @@ pub struct StepOutcome {
     pub truncated: bool,
 }
 
+/// Named flags of one step, beside the reward (legged_gym's and Isaac Lab's per-step `extras`).
+/// `None`: the task does not report that flag; eval reports a rate only for flags a task sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct StepInfo {
+    /// The step ended the episode in a fall (a body that must not touch the ground did, or the
+    /// state blew up).
+    pub fall: Option<bool>,
+    /// The task's goal holds after this step (a grasp lifted, a goal reached).
+    pub success: Option<bool>,
+}
+
 /// One environment. Each owns its simulation and its own seeded RNG, so a batch of them can be
 /// stepped on any number of threads with bit-identical results.
 pub trait Env: Send {
@@ -65,6 +76,11 @@ pub trait Env: Send {
             message: "this task has no robot state to start from".into(),
         })
     }
+    /// The named flags of the last [`Env::step`] (read before the env resets). Tasks without
+    /// flags report none.
+    fn step_info(&self) -> StepInfo {
+        StepInfo::default()
+    }
     /// Sums of the task's named reward terms since the last call, and the number of steps they
     /// cover; then starts new sums. Tasks without named terms report `(vec![], 0)`.
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
@@ -79,6 +95,12 @@ pub trait Env: Send {
     /// the error says why there is none.
     fn mirror(&self) -> Result<Mirror, String> {
         Err("this task defines no mirror symmetry".into())
+    }
+    /// What a deployed policy of this task observes and commands (named observation slices,
+    /// the action map, the period): written into every checkpoint's manifest and read by the
+    /// deploy runtime. `None` for tasks without a robot-side deployment (classic control).
+    fn contract(&self) -> Option<robots::contract::DeployContract> {
+        None
     }
 }
 

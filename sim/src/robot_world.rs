@@ -213,34 +213,6 @@ impl RobotWorld {
         }
     }
 
-    /// Writes the proprioceptive observation of the current state (the layout of
-    /// [`robots::build_proprio_observation`]) from joint readings `q`, `qd` taken this step.
-    /// Returns `false` if a length is wrong.
-    ///
-    /// # Shapes
-    /// `q, qd, last_action: [joints]`, `obs: [12 + 3 * joints]`
-    pub fn observe_proprio(
-        &self,
-        q: &[f32],
-        qd: &[f32],
-        command: [f32; 3],
-        last_action: &[f32],
-        scales: &robots::ObservationScales,
-        obs: &mut [f32],
-    ) -> bool {
-        let base = self.base_state();
-        let state = robots::ProprioState {
-            lin_vel_b: base.lin_vel_b.to_array(),
-            ang_vel_b: base.ang_vel_b.to_array(),
-            gravity_b: base.gravity_b.to_array(),
-            command,
-            joint_pos: q,
-            joint_vel: qd,
-            last_action,
-        };
-        robots::build_proprio_observation(&state, &self.robot().default_q, scales, obs)
-    }
-
     /// World pose of body `index`.
     pub fn body_pose(&self, index: usize) -> Result<Pose, SimError> {
         let h = self.body_handle(index)?;

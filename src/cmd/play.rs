@@ -3,8 +3,9 @@
 
 use anyhow::{Context, bail};
 use clap::Args;
-use policies::checkpoint::{self, Checkpoint};
-use policies::tensor_util::{matrix, to_vec};
+use policies::checkpoint;
+use policies::config::TrainConfig;
+use policies::deploy::DeployPolicy;
 use serde::Serialize;
 use sim::command::{CommandScript, GamepadMapping, KeyboardPad, Mode, Teleop, TeleopOutput};
 use sim::env::Env;
@@ -117,11 +118,10 @@ struct PlaySummary {
     recording: Option<String>,
 }
 
-/// A policy ready to act.
+/// A policy ready to act: the deploy runtime that ships (what the ROS 2 node runs).
 struct Policy {
     dir: PathBuf,
-    model: policies::nets::ActorCritic,
-    norm: Option<policies::algo::RunningMeanStd>,
+    runtime: DeployPolicy,
     config: LocomotionConfig,
     obs_dim: usize,
     act_dim: usize,
@@ -129,11 +129,8 @@ struct Policy {
 
 fn load_policy(path: &Path, task: &str) -> anyhow::Result<Policy> {
     let dir = checkpoint::resolve(path)?;
-    let Checkpoint {
-        config,
-        state,
-        model,
-    } = checkpoint::load(&dir, &burn::tensor::Device::flex())?;
+    let runtime = DeployPolicy::load(&dir)?;
+    let config = TrainConfig::load(&dir.join("config.toml"), &[])?;
     if config.task != task {
         bail!(
             "{} was trained on '{}', not '{task}'",
@@ -146,23 +143,19 @@ fn load_policy(path: &Path, task: &str) -> anyhow::Result<Policy> {
         .with_context(|| format!("{}: config.toml [env]", dir.display()))?;
     Ok(Policy {
         dir,
-        model,
-        norm: state.obs_norm,
+        obs_dim: runtime.obs_dim(),
+        act_dim: runtime.act_dim(),
+        runtime,
         config: env_config,
-        obs_dim: state.obs_dim,
-        act_dim: state.act_dim,
     })
 }
 
 impl Policy {
     /// Mean action for one observation.
-    fn act(&self, obs: &[f32]) -> Vec<f32> {
-        let mut o = obs.to_vec();
-        if let Some(n) = &self.norm {
-            n.normalize(&mut o, 5.0);
-        }
-        let device = self.model.log_std.val().device();
-        to_vec(self.model.action_mean(matrix(&o, 1, self.obs_dim, &device)))
+    fn act(&mut self, obs: &[f32]) -> anyhow::Result<Vec<f32>> {
+        let mut action = vec![0.0; self.act_dim];
+        self.runtime.act(obs, &mut action)?;
+        Ok(action)
     }
 }
 
@@ -366,12 +359,22 @@ fn gamepad_help(m: &GamepadMapping) -> String {
     )
 }
 
-/// Runs `embody play`.
+/// Runs `embody play` with the task's interactive runner.
 pub fn run_play(args: PlayArgs) -> anyhow::Result<()> {
-    if args.task != "locomotion" {
-        bail!("play knows the 'locomotion' task (got '{}')", args.task);
-    }
-    let policies = args
+    let task = super::tasks::task(&args.task)?;
+    let play = task.play.ok_or_else(|| {
+        anyhow::anyhow!(
+            "task '{}' has no interactive play ({})",
+            task.name,
+            task.about
+        )
+    })?;
+    play(args)
+}
+
+/// `embody play` for `locomotion`: a legged robot steered by a gamepad, keys or a script.
+pub(crate) fn run_locomotion_play(args: PlayArgs) -> anyhow::Result<()> {
+    let mut policies = args
         .checkpoint
         .iter()
         .map(|p| load_policy(p, &args.task))
@@ -468,7 +471,7 @@ pub fn run_play(args: PlayArgs) -> anyhow::Result<()> {
         last_output = Some(out);
         env.set_command(out.command.to_array());
         let action = match out.mode {
-            Mode::Walk => policies[active].act(&obs),
+            Mode::Walk => policies[active].act(&obs)?,
             // Zero action: PD targets at the default pose.
             Mode::Stand => vec![0.0; default_pos.len()],
             // Hold the joints where they are.

@@ -3,21 +3,14 @@
 use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use policies::checkpoint::{self, Checkpoint};
+use policies::checkpoint;
 use policies::config::TrainConfig;
-use policies::runner::{
-    EvalStats, IterationStats, LocomotionEvalStats, OnPolicyRunner, evaluate, evaluate_locomotion,
-};
+use policies::deploy::DeployPolicy;
+use policies::runner::{EvalStats, IterationStats, LocomotionEvalStats, OnPolicyRunner};
 use serde::Serialize;
 use sim::env::{Env, VecEnv};
-use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
-use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv};
-use sim::tasks::pendulum::{PendulumConfig, PendulumEnv};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Tasks `train` and `eval` know.
-pub const TASKS: [&str; 3] = ["cartpole", "pendulum", "locomotion"];
 
 /// Arguments of `embody train`.
 #[derive(Debug, Args)]
@@ -81,42 +74,6 @@ pub struct EvalArgs {
     pub episodes_out: Option<PathBuf>,
 }
 
-fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {
-    VecEnv::new(num_envs, |i| {
-        CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64)
-    })
-}
-
-fn pendulum_venv(num_envs: usize, seed: u64) -> VecEnv<PendulumEnv> {
-    VecEnv::new(num_envs, |i| {
-        PendulumEnv::new(PendulumConfig::default(), seed ^ i as u64)
-    })
-}
-
-/// Locomotion envs from the `[env]` table of `config`.
-fn locomotion_venv(
-    config: &TrainConfig,
-    num_envs: usize,
-    seed: u64,
-) -> anyhow::Result<VecEnv<LocomotionEnv>> {
-    let task: LocomotionConfig = config.env_config()?;
-    let spec = std::sync::Arc::new(
-        robots::load_builtin_or_path(&task.robot)
-            .with_context(|| format!("env.robot: loading '{}'", task.robot))?,
-    );
-    let terrain = sim::Terrain::new(task.terrain, seed);
-    Ok(VecEnv::try_new(num_envs, |i| {
-        LocomotionEnv::new(spec.clone(), terrain.clone(), task.clone(), seed ^ i as u64)
-    })?)
-}
-
-fn check_task(task: &str) -> anyhow::Result<()> {
-    if !TASKS.contains(&task) {
-        bail!("unknown task '{task}'; tasks: {TASKS:?}");
-    }
-    Ok(())
-}
-
 #[derive(Serialize)]
 struct TrainSummary {
     task: String,
@@ -130,7 +87,7 @@ struct TrainSummary {
 
 /// Runs `embody train`.
 pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
-    check_task(&args.task)?;
+    super::tasks::task(&args.task)?;
     let config_path = args.config.clone().unwrap_or_else(|| {
         robots::assets_dir()
             .join("configs")
@@ -163,16 +120,11 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         }
     };
     std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
-    let (n, seed) = (config.runner.num_envs, config.seed);
-    match config.task.as_str() {
-        "cartpole" => train_task(cartpole_venv(n, seed), &args, &config, &run_dir),
-        "pendulum" => train_task(pendulum_venv(n, seed), &args, &config, &run_dir),
-        "locomotion" => train_task(locomotion_venv(&config, n, seed)?, &args, &config, &run_dir),
-        other => bail!("unknown task '{other}'; tasks: {TASKS:?}"),
-    }
+    (super::tasks::task(&config.task)?.train)(&args, &config, &run_dir)
 }
 
-fn train_task<E: Env + super::train_viz::VizEnv>(
+/// Trains the envs `venv` of a task (the registry's `train` entries call this).
+pub(crate) fn train_task<E: Env + super::train_viz::VizEnv>(
     venv: VecEnv<E>,
     args: &TrainArgs,
     config: &TrainConfig,
@@ -319,6 +271,7 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
                 &runner.ppo.optim,
                 &runner.runner_state(),
                 config,
+                runner.venv.envs()[0].contract().as_ref(),
             )?;
         }
         last = Some(s);
@@ -365,13 +318,11 @@ struct EvalSummary {
 
 /// Runs `embody eval`.
 pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
-    check_task(&args.task)?;
+    let task = super::tasks::task(&args.task)?;
     let dir = checkpoint::resolve(&args.checkpoint)?;
-    let Checkpoint {
-        config,
-        state,
-        model,
-    } = checkpoint::load(&dir, &burn_cpu())?;
+    // The deploy runtime that ships (and that the ROS 2 node runs), not burn.
+    let mut actor = DeployPolicy::load(&dir)?;
+    let config = TrainConfig::load(&dir.join("config.toml"), &[])?;
     if config.task != args.task {
         bail!(
             "{} was trained on '{}', not '{}'",
@@ -380,47 +331,14 @@ pub fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
             args.task
         );
     }
-    let n = config.runner.num_envs.min(args.episodes.max(1));
-    let norm = state.obs_norm.as_ref();
-    let stats = match args.task.as_str() {
-        "cartpole" => {
-            let steps = 100 * CartPoleConfig::default().max_steps as usize;
-            evaluate(
-                &model,
-                norm,
-                &mut cartpole_venv(n, args.seed),
-                args.episodes,
-                steps,
-            )?
-        }
-        "locomotion" => {
-            let task: LocomotionConfig = config.env_config()?;
-            let spec = std::sync::Arc::new(robots::load_builtin_or_path(&task.robot)?);
-            let stats = evaluate_locomotion(
-                &model,
-                norm,
-                spec,
-                &task,
-                &args.terrain,
-                args.episodes,
-                args.seed,
-            )?;
-            return print_locomotion_eval(&args, &dir, &stats);
-        }
-        _ => {
-            let steps = 100 * PendulumConfig::default().max_steps as usize;
-            evaluate(
-                &model,
-                norm,
-                &mut pendulum_venv(n, args.seed),
-                args.episodes,
-                steps,
-            )?
-        }
-    };
+    (task.eval)(&mut actor, &config, &args, &dir)
+}
+
+/// Prints the figures of a classic-control eval.
+pub(crate) fn print_eval(args: &EvalArgs, dir: &Path, stats: EvalStats) -> anyhow::Result<()> {
     let summary = EvalSummary {
         task: args.task.clone(),
-        checkpoint: dir,
+        checkpoint: dir.to_path_buf(),
         seed: args.seed,
         stats,
     };
@@ -444,7 +362,8 @@ struct LocomotionEvalSummary<'a> {
     stats: &'a LocomotionEvalStats,
 }
 
-fn print_locomotion_eval(
+/// Prints the figures of a locomotion eval (and writes the episode records when asked).
+pub(crate) fn print_locomotion_eval(
     args: &EvalArgs,
     dir: &Path,
     stats: &LocomotionEvalStats,
@@ -491,8 +410,4 @@ fn print_locomotion_eval(
         }
     }
     Ok(())
-}
-
-fn burn_cpu() -> burn::tensor::Device {
-    burn::tensor::Device::flex()
 }

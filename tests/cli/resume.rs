@@ -164,14 +164,29 @@ fn truncated_checkpoint_gives_a_clear_error() {
         .status()
         .expect("train runs");
     assert!(status.success());
-    let model = tmp.join("checkpoint/model.bpk");
-    let bytes = std::fs::read(&model).expect("model exists");
-    std::fs::write(&model, &bytes[..bytes.len() / 2]).expect("truncate");
+    // Eval runs the deploy runtime, which reads policy.safetensors.
+    let weights = tmp.join("checkpoint/policy.safetensors");
+    let bytes = std::fs::read(&weights).expect("weights exist");
+    std::fs::write(&weights, &bytes[..bytes.len() / 2]).expect("truncate");
     let out = Command::new(embody_bin())
         .args(["eval", "cartpole", "--checkpoint"])
         .arg(&tmp)
         .output()
         .expect("eval runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("policy.safetensors") && err.contains("corrupt or truncated"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // Resuming reads the trainer's model.bpk.
+    let model = tmp.join("checkpoint/model.bpk");
+    let bytes = std::fs::read(&model).expect("model exists");
+    std::fs::write(&model, &bytes[..bytes.len() / 2]).expect("truncate");
+    let out = train(&tmp, &["--set", "runner.max_iterations=12", "--resume"])
+        .output()
+        .expect("resume runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -7,7 +7,7 @@
 
 use burn::module::Module;
 use policies::config::TrainConfig;
-use policies::runner::{EvalStats, OnPolicyRunner, evaluate};
+use policies::runner::{BurnActor, EvalStats, OnPolicyRunner, evaluate};
 use sim::env::{Env, VecEnv};
 use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
 use sim::tasks::pendulum::{PendulumConfig, PendulumEnv};
@@ -46,8 +46,16 @@ fn train_and_evaluate_with<E: Env>(
     }
     let model = runner.ppo.model.valid();
     let mut test = make(20, TEST_SEED);
-    let stats =
-        evaluate(&model, runner.obs_norm.as_ref(), &mut test, 40, 20_000).expect("eval runs");
+    let stats = evaluate(
+        &mut BurnActor {
+            model: &model,
+            obs_norm: runner.obs_norm.as_ref(),
+        },
+        &mut test,
+        40,
+        20_000,
+    )
+    .expect("eval runs");
     assert_eq!(stats.episodes, 40);
     (stats, returns)
 }

@@ -38,7 +38,8 @@ fn runner_for(config: &str, overrides: &[&str]) -> OnPolicyRunner<LocomotionEnv>
     .expect("runner")
 }
 
-/// Evaluates the shipped policy `assets/policies/<name>` on test set `set`.
+/// Evaluates the shipped policy `assets/policies/<name>` on test set `set` through the deploy
+/// runtime (what `embody eval` and the ROS 2 node run).
 fn eval_shipped(
     name: &str,
     set: &str,
@@ -46,24 +47,14 @@ fn eval_shipped(
     seed: u64,
 ) -> (LocomotionConfig, usize, LocomotionEvalStats) {
     let dir = embody_tests::repo_root().join("assets/policies").join(name);
-    let policies::checkpoint::Checkpoint {
-        config,
-        state,
-        model,
-    } = policies::checkpoint::load(&dir, &burn::tensor::Device::flex()).expect("policy loads");
+    let mut actor = policies::deploy::DeployPolicy::load(&dir).expect("policy loads");
+    let config = TrainConfig::load(&dir.join("config.toml"), &[]).expect("config loads");
     let task: LocomotionConfig = config.env_config().expect("env table");
     let spec = Arc::new(robots::load_builtin_or_path(&task.robot).expect("robot"));
-    let stats = policies::runner::evaluate_locomotion(
-        &model,
-        state.obs_norm.as_ref(),
-        spec,
-        &task,
-        set,
-        episodes,
-        seed,
-    )
-    .expect("eval runs");
-    (task, state.obs_dim, stats)
+    let obs_dim = actor.obs_dim();
+    let stats = policies::runner::evaluate_locomotion(&mut actor, spec, &task, set, episodes, seed)
+        .expect("eval runs");
+    (task, obs_dim, stats)
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Cross-crate integration tests, one binary: each module is one property of the stack.
 
+mod deploy_parity;
 mod determinism;
 mod learning;
 mod locomotion;

@@ -19,7 +19,7 @@ pub fn compute_gae(
     lambda: f32,
 ) -> (Vec<f32>, Vec<f32>) {
     let n = rewards.len();
-    let steps = if envs == 0 { 0 } else { n / envs };
+    let steps = n.checked_div(envs).unwrap_or(0);
     let mut adv = vec![0.0f32; n];
     let mut next_adv = vec![0.0f32; envs];
     for t in (0..steps).rev() {

@@ -1,27 +1,7 @@
-//! PPO's loss terms on burn tensors.
+//! PPO's loss terms on burn tensors. (Log-probabilities and entropies belong to the action
+//! distributions: [`crate::dist`].)
 
 use burn::prelude::*;
-
-const LN_2PI: f32 = 1.837_877_1; // ln(2 pi)
-
-/// Log-density of `actions` under a diagonal Gaussian, summed over action dimensions.
-///
-/// # Shapes
-/// `actions, mean: [batch, act]`, `log_std: [1, act]` -> `[batch]`
-pub fn gaussian_log_prob(actions: Tensor<2>, mean: Tensor<2>, log_std: Tensor<2>) -> Tensor<1> {
-    let z = (actions - mean) / log_std.clone().exp();
-    (z.powf_scalar(2.0) * -0.5 - log_std - 0.5 * LN_2PI)
-        .sum_dim(1)
-        .squeeze_dim::<1>(1)
-}
-
-/// Entropy of a diagonal Gaussian, summed over action dimensions.
-///
-/// # Shapes
-/// `log_std: [1, act]` -> `[1]`
-pub fn gaussian_entropy(log_std: Tensor<2>) -> Tensor<1> {
-    (log_std + 0.5 * (LN_2PI + 1.0)).sum()
-}
 
 /// The clipped surrogate loss (to minimise), with separate lower and upper clip ranges:
 /// `mean(max(-A r, -A clamp(r, 1 - clip_low, 1 + clip_high)))`.
@@ -100,20 +80,5 @@ mod tests {
         assert!((v - 3.24).abs() < 1e-5, "{v}");
         let v = scalar(value_loss(t1(&[2.0]), t1(&[1.0]), t1(&[3.0]), None));
         assert!((v - 1.0).abs() < 1e-6, "{v}");
-    }
-
-    #[test]
-    fn gaussian_log_prob_and_entropy_match_closed_forms() {
-        let d = dev();
-        let a = Tensor::<2>::from_floats([[1.0, 0.0]], &d);
-        let m = Tensor::<2>::from_floats([[0.0, 0.0]], &d);
-        let ls = Tensor::<2>::from_floats([[0.0, (2.0f32).ln()]], &d);
-        let lp = scalar(gaussian_log_prob(a, m, ls.clone()));
-        // N(1; 0, 1) + N(0; 0, 2) in log: -0.5 - 0.5 ln 2pi + (-ln 2 - 0.5 ln 2pi)
-        let expect = -0.5 - LN_2PI - 2.0f32.ln();
-        assert!((lp - expect).abs() < 1e-5, "{lp} vs {expect}");
-        let h = scalar(gaussian_entropy(ls));
-        let expect_h = (LN_2PI + 1.0) + 2.0f32.ln();
-        assert!((h - expect_h).abs() < 1e-5);
     }
 }

@@ -1,14 +1,14 @@
 //! Proximal Policy Optimization (Schulman et al. 2017) with rsl_rl's defaults.
 
 use super::grad_clip::clip_global_norm;
-use super::kl::gaussian_kl;
-use super::losses::{clipped_surrogate_loss, gaussian_entropy, gaussian_log_prob, value_loss};
+use super::losses::{clipped_surrogate_loss, value_loss};
 use super::normalizer::normalize_batch;
 use super::schedule::{LrSchedule, LrScheduleKind};
+use crate::dist::{ActionDistribution, DiagGaussian};
 use crate::error::PolicyError;
 use crate::nets::ActorCritic;
 use crate::storage::RolloutStorage;
-use crate::tensor_util::{matrix, vector};
+use crate::tensor_util::{matrix, to_vec, vector};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use rand::seq::SliceRandom;
@@ -153,6 +153,12 @@ pub struct UpdateStats {
     pub learning_rate: f64,
     /// Mirror loss (0 when it is off).
     pub mirror_loss: f32,
+    /// Largest `|ratio - 1|` over the first minibatch of the update, before any optimiser step:
+    /// how far the learner's policy is from the behaviour policy that collected the rollout.
+    /// Exactly 0 when the rollout came from the learner's current weights (the collection and
+    /// the update compute log-probabilities through the same distribution code, bit for bit);
+    /// with `runner.overlap_collection` it measures the one-update policy lag.
+    pub first_minibatch_ratio_dev: f32,
 }
 
 /// The PPO learner: model, optimiser and learning-rate schedule.
@@ -215,6 +221,14 @@ impl Ppo {
 
     /// One PPO update over `storage` (advantages and returns must be computed). `progress` in
     /// [0, 1] drives the linear schedule; `rng` shuffles minibatches.
+    ///
+    /// The probability ratio is `exp(logp_new - logp_old)` with `logp_old` the stored behaviour
+    /// log-probabilities (not recomputed: with `runner.overlap_collection` the behaviour policy
+    /// is one update older than the learner) and `logp_new` from
+    /// [`ActorCritic::distribution`], the code the runner's collection used. The KL that drives
+    /// the adaptive learning rate is [`ActionDistribution::kl`] from the stored behaviour
+    /// Gaussian ([`DiagGaussian::from_std`] of the stored means and standard deviations) to the
+    /// current policy.
     pub fn update(
         &mut self,
         storage: &RolloutStorage,
@@ -231,6 +245,7 @@ impl Ppo {
         let mut order: Vec<usize> = (0..n).collect();
         let mut stats = UpdateStats::default();
         let mut count = 0.0f32;
+        let mut first_minibatch = true;
         let dev = self.device.clone();
         let std_old_row = matrix(&storage.stds, 1, ad, &dev);
         for _ in 0..self.config.num_learning_epochs {
@@ -252,22 +267,22 @@ impl Ppo {
                 let returns = vector(&gather(&storage.returns, 1), &dev);
                 let adv_b = vector(&gather(&adv, 1), &dev);
 
-                let mean = self.model.action_mean(obs.clone());
-                let (obs_for_mirror, mean_for_mirror) = (obs.clone(), mean.clone());
-                let log_std = self.model.log_std_row();
+                let dist = self.model.distribution(obs.clone());
+                let (obs_for_mirror, mean_for_mirror) = (obs.clone(), dist.mean().clone());
+                let old = DiagGaussian::from_std(mu_old, std_old_row.clone());
                 // KL(old || new) decides the learning rate of this step (rsl_rl's order).
-                let kl = gaussian_kl(
-                    mu_old,
-                    std_old_row.clone(),
-                    mean.clone().detach(),
-                    log_std.clone().detach().exp(),
-                )
-                .mean()
-                .into_scalar::<f32>();
+                let kl = old.kl(&dist.detach()).mean().into_scalar::<f32>();
                 let lr = self.schedule.step(kl as f64, progress);
 
-                let logp = gaussian_log_prob(actions, mean, log_std.clone());
+                let logp = dist.log_prob(actions);
                 let ratio = (logp - logp_old).exp();
+                if first_minibatch {
+                    // No optimiser step has been taken yet.
+                    stats.first_minibatch_ratio_dev = to_vec(ratio.clone().detach())
+                        .iter()
+                        .fold(0.0f32, |m, r| m.max((r - 1.0).abs()));
+                    first_minibatch = false;
+                }
                 let surrogate = clipped_surrogate_loss(
                     ratio,
                     adv_b,
@@ -280,7 +295,7 @@ impl Ppo {
                     .use_clipped_value_loss
                     .then_some(self.config.clip_low);
                 let v_loss = value_loss(values, v_old, returns, clip);
-                let entropy = gaussian_entropy(log_std);
+                let entropy = dist.mean_entropy();
                 let mut loss = surrogate.clone() + v_loss.clone() * self.config.value_loss_coef
                     - entropy.clone() * self.config.entropy_coef;
                 if let (Some((p_obs, p_act)), true) =

@@ -1,6 +1,7 @@
 //! The Gaussian actor and the value critic of PPO (rsl_rl's `ActorCritic`).
 
 use super::mlp::Mlp;
+use crate::dist::DiagGaussian;
 use burn::module::Param;
 use burn::prelude::*;
 use rand_chacha::ChaCha8Rng;
@@ -115,5 +116,15 @@ impl ActorCritic {
     /// Log standard deviations broadcastable over a batch. `[1, act]`
     pub fn log_std_row(&self) -> Tensor<2> {
         self.log_std.val().unsqueeze::<2>()
+    }
+
+    /// The policy's action distribution on `obs`: Gaussians with the actor's means and the
+    /// shared standard deviation. The runner's collection and PPO's update both build it here,
+    /// so behaviour and recomputed log-probabilities come from one code path.
+    ///
+    /// # Shapes
+    /// `obs: [batch, obs]` -> means `[batch, act]`, log std `[1, act]`
+    pub fn distribution(&self, obs: Tensor<2>) -> DiagGaussian {
+        DiagGaussian::new(self.action_mean(obs), self.log_std_row())
     }
 }

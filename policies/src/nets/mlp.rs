@@ -12,6 +12,41 @@ pub fn elu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     x.clone().clamp_min(0.0) + (x.clamp_max(0.0).exp() - 1.0)
 }
 
+/// Rows per block in which a layer with one output is evaluated (see [`linear_batch_invariant`]).
+const DOT_BLOCK_ROWS: usize = 256;
+
+/// `layer.forward(x)` such that each output row is bit-identical whatever the number of rows.
+///
+/// burn's CPU backend multiplies with the `gemm` crate (0.19), whose kernel choice depends on the
+/// shape: on x86-64 with AVX2/FMA an `[m, k] x [k, 1]` product (one output: a value head, a
+/// one-dimensional action) runs a horizontal dot-product kernel while `m * 1 <= 256` and its
+/// matrix-vector kernel above, and the two sum the `k` products in different orders, so the same
+/// row gave different bits in a batch of 64 envs and in a minibatch of 512. Wider outputs take
+/// one micro-kernel at every batch size (checked from 1 to 4096 rows with up to 512 inputs; `gemm`
+/// splits the sum over `k` only above 512 inputs), so only one-output layers need care: above
+/// [`DOT_BLOCK_ROWS`] rows they run as a batched product of blocks of at most that many rows (the
+/// largest divisor of the row count), which takes the small-`m` kernel for every block. Batches of
+/// up to [`DOT_BLOCK_ROWS`] rows (the runner's batches of envs) are computed exactly as before; the
+/// gradients are the plain product's (burn's linear backward folds the blocks back into one matrix
+/// product), up to the last bits of its reductions.
+///
+/// # Shapes
+/// `x: [rows, in]` -> `[rows, out]`
+fn linear_batch_invariant(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
+    let [rows, input] = x.dims();
+    let output = layer.weight.dims()[1];
+    if output != 1 || rows <= DOT_BLOCK_ROWS {
+        return layer.forward(x);
+    }
+    let block = (1..=DOT_BLOCK_ROWS)
+        .rev()
+        .find(|b| rows.is_multiple_of(*b))
+        .unwrap_or(1);
+    layer
+        .forward(x.reshape([rows / block, block, input]))
+        .reshape([rows, output])
+}
+
 /// `input -> hidden[0] -> ... -> output`, ELU between layers.
 #[derive(Module, Debug)]
 pub struct Mlp {
@@ -68,13 +103,19 @@ impl Mlp {
         Self { layers }
     }
 
+    /// Each row's output depends on that row alone, bit for bit, whatever the batch it comes in,
+    /// so the runner's collection (a batch of envs) and PPO's update (a minibatch) compute the
+    /// same means and values for the same observation. (One-output layers are evaluated in blocks
+    /// of at most 256 rows: on the CPU backend the matrix-vector kernel that larger batches would
+    /// take sums in another order than the small-batch kernel.)
+    ///
     /// # Shapes
     /// `x: [batch, input]` -> `[batch, output]`
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len().saturating_sub(1);
         let mut h = x;
         for (i, layer) in self.layers.iter().enumerate() {
-            h = layer.forward(h);
+            h = linear_batch_invariant(layer, h);
             if i < last {
                 h = elu(h);
             }
@@ -112,6 +153,87 @@ impl Mlp {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    /// Outputs of `mlp` on the first `rows` rows of `x`, in one batch.
+    fn forward_rows(mlp: &Mlp, x: &[f32], rows: usize, device: &Device) -> Vec<f32> {
+        let input = mlp.input_dim();
+        crate::tensor_util::to_vec(mlp.forward(crate::tensor_util::matrix(
+            &x[..rows * input],
+            rows,
+            input,
+            device,
+        )))
+    }
+
+    #[test]
+    fn a_rows_output_does_not_depend_on_its_batch() {
+        // Regression: a one-output layer (cart-pole's actor, every value head) gave other bits in
+        // a minibatch of more than 256 rows than in a batch of envs, so PPO's first ratio was not 1.
+        use rand::RngExt;
+        let device = Device::flex().autodiff();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for (input, hidden, output) in [
+            (4, vec![64, 64], 1),
+            (48, vec![128, 64], 12),
+            (3, vec![16], 2),
+        ] {
+            let mlp = Mlp::new_seeded(input, &hidden, output, &device, &mut rng);
+            let x: Vec<f32> = (0..4096 * input)
+                .map(|_| rng.random_range(-2.0f32..2.0))
+                .collect();
+            let one_by_one: Vec<f32> = (0..300)
+                .flat_map(|r| forward_rows(&mlp, &x[r * input..], 1, &device))
+                .collect();
+            for rows in [7, 64, 256, 257, 300, 512, 4096] {
+                let batch = forward_rows(&mlp, &x, rows, &device);
+                let n = rows.min(300) * output;
+                assert_eq!(
+                    batch[..n],
+                    one_by_one[..n],
+                    "{input}->{hidden:?}->{output}, {rows} rows"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn blocked_one_output_layers_have_the_plain_gradients_to_rounding() {
+        use rand::RngExt;
+        let device = Device::flex().autodiff();
+        let mut rng = ChaCha8Rng::seed_from_u64(6);
+        let mlp = Mlp::new_seeded(5, &[32], 1, &device, &mut rng);
+        let rows = 768;
+        let x: Vec<f32> = (0..rows * 5)
+            .map(|_| rng.random_range(-1.0f32..1.0))
+            .collect();
+        let x = crate::tensor_util::matrix(&x, rows, 5, &device);
+        let c: Vec<f32> = (0..rows).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+        let c = crate::tensor_util::matrix(&c, rows, 1, &device);
+        // A loss whose gradient is a plain (not broadcast) tensor, as PPO's are.
+        let grads_of = |out: Tensor<2>| {
+            let grads = (out * c.clone()).sum().backward();
+            mlp.layers
+                .iter()
+                .flat_map(|l| {
+                    let bias = l.bias.as_ref().expect("bias").val();
+                    [
+                        crate::tensor_util::to_vec(l.weight.val().grad(&grads).expect("grad")),
+                        crate::tensor_util::to_vec(bias.grad(&grads).expect("grad")),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        };
+        let blocked = grads_of(mlp.forward(x.clone()));
+        let h = elu(mlp.layers[0].forward(x));
+        let plain = grads_of(mlp.layers[1].forward(h));
+        // The same matrix products; the reductions may take other kernels (burn's CPU backend
+        // picks them by stride layout), so the last bits may differ.
+        for (b, p) in blocked.iter().zip(&plain) {
+            for (x, y) in b.iter().zip(p) {
+                assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{x} vs {y}");
+            }
+        }
+    }
 
     #[test]
     fn widening_the_input_keeps_the_outputs_whatever_the_new_inputs() {

@@ -1,10 +1,8 @@
 //! The locomotion test set: seeded commands held for a whole episode each, pushes off, and the
 //! figures robot-learning people report (tracking errors, falls, survival, cost of transport).
 
-use crate::algo::RunningMeanStd;
+use crate::deploy::MeanActor;
 use crate::error::PolicyError;
-use crate::nets::ActorCritic;
-use crate::tensor_util::{matrix, to_vec};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use robots::RobotSpec;
@@ -87,8 +85,7 @@ pub struct EpisodeRecord {
 /// runs on its terrain `i % len`). Commands are drawn from `config.commands` with `seed` and held
 /// for the episode; pushes and the terrain curriculum are off.
 pub fn evaluate_locomotion(
-    model: &ActorCritic,
-    obs_norm: Option<&RunningMeanStd>,
+    actor: &mut impl MeanActor,
     spec: Arc<RobotSpec>,
     config: &LocomotionConfig,
     terrain_set: &str,
@@ -131,8 +128,8 @@ pub fn evaluate_locomotion(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut venv = VecEnv::from_envs(envs);
-    let (n, od) = (venv.num_envs(), venv.obs_dim());
-    let device = model.log_std.val().device();
+    let (n, ad) = (venv.num_envs(), venv.action_dim());
+    let mut actions = vec![0.0; n * ad];
     let dt = config.physics.control_dt;
     let settle = (1.0 / dt).round() as u32;
     let max_steps = (config.episode_s / dt).round() as u32;
@@ -152,11 +149,7 @@ pub fn evaluate_locomotion(
         if !running.iter().any(|r| *r) {
             break;
         }
-        let mut obs = venv.obs.clone();
-        if let Some(norm) = obs_norm {
-            norm.normalize(&mut obs, 5.0);
-        }
-        let actions = to_vec(model.action_mean(matrix(&obs, n, od, &device)));
+        actor.act_batch(&venv.obs, n, &mut actions)?;
         venv.step(&actions)?;
         for i in 0..n {
             if !running[i] {
@@ -167,7 +160,8 @@ pub fn evaluate_locomotion(
             // step before.
             if venv.terminated[i] || venv.truncated[i] {
                 running[i] = false;
-                fell[i] = venv.terminated[i];
+                // The task's own fall flag; a termination counts where a task sets none.
+                fell[i] = venv.info[i].fall.unwrap_or(venv.terminated[i]);
                 continue;
             }
             let env = &venv.envs()[i];

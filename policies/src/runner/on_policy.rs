@@ -1,6 +1,7 @@
 //! The on-policy runner: collect a rollout from a [`VecEnv`], compute GAE, update PPO.
 
 use crate::algo::{Ppo, PpoConfig, RunningMeanStd, UpdateStats, compute_gae};
+use crate::dist::ActionDistribution;
 use crate::error::PolicyError;
 use crate::nets::{ActorCritic, ActorCriticConfig};
 use crate::storage::RolloutStorage;
@@ -137,6 +138,11 @@ fn normalized(obs_norm: &Option<RunningMeanStd>, obs: &[f32]) -> Vec<f32> {
 impl<E: Env> Collector<'_, E> {
     /// Fills `storage` with `num_steps` steps of every env under `policy` (an inference copy of
     /// the actor-critic), computes GAE, and returns the task's reward terms for the rollout.
+    ///
+    /// Actions are sampled from [`ActorCritic::distribution`] with noise drawn here (per env,
+    /// per action dimension, from the runner's ChaCha stream, optionally correlated over time),
+    /// and their behaviour log-probabilities come from that distribution's
+    /// [`ActionDistribution::log_prob`], the code PPO's update recomputes them with.
     fn collect(
         &mut self,
         policy: &ActorCritic,
@@ -148,14 +154,8 @@ impl<E: Env> Collector<'_, E> {
             self.venv.action_dim(),
         );
         let dev = policy.log_std.val().device();
-        let stds: Vec<f32> = to_vec(policy.log_std.val())
-            .iter()
-            .map(|l| l.exp())
-            .collect();
         storage.clear();
-        storage.stds.copy_from_slice(&stds);
-        let mut actions = vec![0.0f32; n * ad];
-        let mut log_probs = vec![0.0f32; n];
+        let mut step_noise = vec![0.0f32; n * ad];
         let mut rewards = vec![0.0f32; n];
         let mut dones = vec![0.0f32; n];
         let beta = self.noise_correlation;
@@ -166,25 +166,27 @@ impl<E: Env> Collector<'_, E> {
             }
             let obs = normalized(self.obs_norm, &self.venv.obs);
             let obs_t = matrix(&obs, n, od, &dev);
-            let means = to_vec(policy.action_mean(obs_t.clone()));
+            let dist = policy.distribution(obs_t.clone());
             let values = to_vec(policy.value(obs_t));
-            for e in 0..n {
-                let mut lp = 0.0f32;
-                for k in 0..ad {
-                    let xi: f32 = StandardNormal.sample(self.rng);
-                    let i = e * ad + k;
-                    let eps = if beta > 0.0 {
-                        self.noise[i] = beta * self.noise[i] + fresh * xi;
-                        self.noise[i]
-                    } else {
-                        xi
-                    };
-                    actions[i] = means[i] + stds[k] * eps;
-                    lp += -0.5 * eps * eps - stds[k].ln() - 0.918_938_5;
-                }
-                log_probs[e] = lp;
+            // Env by env, action by action: the order of the draws is part of the run's seed.
+            for (i, eps) in step_noise.iter_mut().enumerate() {
+                let xi: f32 = StandardNormal.sample(self.rng);
+                *eps = if beta > 0.0 {
+                    self.noise[i] = beta * self.noise[i] + fresh * xi;
+                    self.noise[i]
+                } else {
+                    xi
+                };
             }
-            storage.push(&obs, &actions, &means, &values, &log_probs);
+            let actions_t = dist.sample_with_noise(matrix(&step_noise, n, ad, &dev));
+            let log_probs = to_vec(dist.log_prob(actions_t.clone()));
+            let actions = to_vec(actions_t);
+            let means = to_vec(dist.mean().clone());
+            if storage.filled_steps() == 0 {
+                // The behaviour distribution's shared standard deviations (`exp(log_std)`).
+                storage.stds = to_vec(dist.std().clone());
+            }
+            storage.push(&obs, &actions, &means, &values, &log_probs)?;
             self.venv.step(&actions)?;
             for e in 0..n {
                 rewards[e] = self.venv.rewards[e] * self.reward_scale;
@@ -207,7 +209,7 @@ impl<E: Env> Collector<'_, E> {
                     rewards[e] += self.gamma * v[k];
                 }
             }
-            storage.push_outcome(&rewards, &dones);
+            storage.push_outcome(&rewards, &dones)?;
             if beta > 0.0 {
                 // A new episode starts its noise from the stationary distribution.
                 for e in (0..n).filter(|&e| dones[e] > 0.0) {
@@ -656,5 +658,259 @@ impl<E: Env> OnPolicyRunner<E> {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StorageError;
+    use sim::env::StepOutcome;
+
+    /// A deterministic clock: observes `[t, 1]` (`t` = steps into the episode), earns `1 + t` for
+    /// the step taken at `t`, is truncated once `t` reaches `len`, never terminates, ignores its
+    /// actions.
+    struct Clock {
+        t: u32,
+        len: u32,
+        act: usize,
+    }
+
+    impl Env for Clock {
+        type Snapshot = u32;
+        fn obs_dim(&self) -> usize {
+            2
+        }
+        fn action_dim(&self) -> usize {
+            self.act
+        }
+        fn reseed(&mut self, _seed: u64) {}
+        fn reset(&mut self, obs: &mut [f32]) {
+            self.t = 0;
+            obs.copy_from_slice(&[0.0, 1.0]);
+        }
+        fn step(&mut self, _action: &[f32], obs: &mut [f32]) -> StepOutcome {
+            let reward = 1.0 + self.t as f32;
+            self.t += 1;
+            obs.copy_from_slice(&[self.t as f32, 1.0]);
+            StepOutcome {
+                reward,
+                terminated: false,
+                truncated: self.t >= self.len,
+            }
+        }
+        fn snapshot(&self) -> u32 {
+            self.t
+        }
+        fn restore(&mut self, t: &u32) {
+            self.t = *t;
+        }
+    }
+
+    /// A runner over `envs` clocks (env `i` times out after `len + i` steps).
+    fn runner(
+        envs: usize,
+        act: usize,
+        len: u32,
+        config: RunnerConfig,
+        ppo: PpoConfig,
+    ) -> OnPolicyRunner<Clock> {
+        let venv = VecEnv::new(envs, |i| Clock {
+            t: 0,
+            len: len + i as u32,
+            act,
+        });
+        let policy = ActorCriticConfig {
+            actor_hidden: vec![16, 16],
+            critic_hidden: vec![16, 16],
+            init_noise_std: 0.8,
+        };
+        let config = RunnerConfig {
+            num_envs: envs,
+            ..config
+        };
+        OnPolicyRunner::new(venv, config, ppo, &policy, &Device::flex(), 3).expect("runner")
+    }
+
+    /// One collection by the runner's own code under its current policy, into `storage`.
+    fn collect_into(
+        r: &mut OnPolicyRunner<Clock>,
+        storage: &mut RolloutStorage,
+    ) -> Result<(), PolicyError> {
+        let policy = r.ppo.model.valid();
+        let mut collector = Collector {
+            venv: &mut r.venv,
+            obs_norm: &mut r.obs_norm,
+            rng: &mut r.rng,
+            noise: &mut r.noise,
+            noise_correlation: r.ppo.config.noise_correlation,
+            returns: &mut r.returns,
+            lengths: &mut r.lengths,
+            num_steps: r.ppo.config.num_steps_per_env,
+            gamma: r.ppo.config.gamma,
+            lam: r.ppo.config.lam,
+            reward_scale: r.config.reward_scale,
+        };
+        collector.collect(&policy, storage).map(|_| ())
+    }
+
+    fn collect(r: &mut OnPolicyRunner<Clock>) -> RolloutStorage {
+        let mut storage = RolloutStorage::new(
+            r.ppo.config.num_steps_per_env,
+            r.venv.num_envs(),
+            r.venv.obs_dim(),
+            r.venv.action_dim(),
+        );
+        collect_into(r, &mut storage).expect("collection");
+        storage
+    }
+
+    #[test]
+    fn ppo_first_epoch_ratio_is_exactly_one() {
+        // 64 envs x 16 steps in 2 minibatches of 512 rows: more than 256, so a one-output layer
+        // (the 1-d actor, the value head) would take another gemm kernel in the update than in
+        // the collection if the networks were not batch-invariant.
+        for (act, beta) in [(1, 0.0), (1, 0.5), (3, 0.0), (3, 0.5)] {
+            let ppo = PpoConfig {
+                num_steps_per_env: 16,
+                num_mini_batches: 2,
+                noise_correlation: beta,
+                ..PpoConfig::default()
+            };
+            let mut r = runner(64, act, 5, RunnerConfig::default(), ppo);
+            // The runner's iterations: collection, then the update (whose first minibatch of the
+            // first epoch is the one measured), twice, so the second starts from trained weights.
+            for i in 0..2 {
+                let stats = r.iterate().expect("iteration");
+                assert_eq!(
+                    stats.update.first_minibatch_ratio_dev, 0.0,
+                    "act {act}, beta {beta}, iteration {i}"
+                );
+            }
+            // The same for a rollout collected by hand with the collection path.
+            let storage = collect(&mut r);
+            let mut shuffle = ChaCha8Rng::seed_from_u64(9);
+            let stats = r.ppo.update(&storage, 0.5, &mut shuffle);
+            assert_eq!(
+                stats.first_minibatch_ratio_dev, 0.0,
+                "act {act}, beta {beta}"
+            );
+        }
+    }
+
+    #[test]
+    fn first_ratio_measures_the_policy_lag_of_overlapped_collection() {
+        // With overlap the second rollout comes from the weights before the first update, so
+        // its ratios are not 1: the statistic sees the lag (and so is not 0 by construction).
+        let config = RunnerConfig {
+            overlap_collection: true,
+            max_iterations: 3,
+            save_interval: 100,
+            ..RunnerConfig::default()
+        };
+        let ppo = PpoConfig {
+            num_steps_per_env: 8,
+            ..PpoConfig::default()
+        };
+        let mut r = runner(16, 2, 5, config, ppo);
+        let first = r.iterate().expect("iteration 0").update;
+        let second = r.iterate().expect("iteration 1").update;
+        assert_eq!(first.first_minibatch_ratio_dev, 0.0);
+        assert!(second.first_minibatch_ratio_dev > 0.0, "{second:?}");
+    }
+
+    #[test]
+    fn time_out_bootstrap_and_gae_match_a_hand_computation() {
+        let (gamma, lam, scale) = (0.9f32, 0.8f32, 0.5f32);
+        let ppo = PpoConfig {
+            num_steps_per_env: 3,
+            gamma,
+            lam,
+            ..PpoConfig::default()
+        };
+        let config = RunnerConfig {
+            reward_scale: scale,
+            ..RunnerConfig::default()
+        };
+        // Env 0 times out after its 2nd step (t = 1), env 1 after its 3rd (t = 2, the rollout's
+        // last step, so GAE must not bootstrap from the observation after the rollout either).
+        let mut r = runner(2, 1, 2, config, ppo);
+        let storage = collect(&mut r);
+        let critic = r.ppo.model.valid();
+        let v = |t: f32| -> f32 {
+            let dev = critic.log_std.val().device();
+            critic
+                .value(matrix(&[t, 1.0], 1, 2, &dev))
+                .into_scalar::<f32>()
+        };
+        let at = |t: usize, e: usize| t * 2 + e;
+        assert_eq!(storage.dones, vec![0.0, 0.0, 1.0, 0.0, 0.0, 1.0]);
+        // Critic values of the observations the actions were taken on: env 0 saw t = 0, 1, 0
+        // (reset after its time-out), env 1 saw t = 0, 1, 2.
+        let seen = [[0.0, 1.0, 0.0], [0.0, 1.0, 2.0]];
+        for (e, ts) in seen.iter().enumerate() {
+            for (t, &obs_t) in ts.iter().enumerate() {
+                assert_eq!(
+                    storage.values[at(t, e)],
+                    v(obs_t),
+                    "V at step {t} of env {e}"
+                );
+            }
+        }
+        // The rewards of the truncated steps: r * scale + gamma * V(terminal observation).
+        assert_eq!(storage.rewards[at(1, 0)], 2.0 * scale + gamma * v(2.0));
+        assert_eq!(storage.rewards[at(2, 1)], 3.0 * scale + gamma * v(3.0));
+        // The others are scaled rewards alone.
+        assert_eq!(storage.rewards[at(0, 0)], scale);
+        assert_eq!(storage.rewards[at(2, 0)], scale);
+        assert_eq!(storage.rewards[at(1, 1)], 2.0 * scale);
+
+        // GAE by hand, in f64.
+        let (g, l) = (gamma as f64, lam as f64);
+        let rw = |t: usize, e: usize| storage.rewards[at(t, e)] as f64;
+        let val = |t: f32| v(t) as f64;
+        // Env 0: steps on t = 0, 1 (time-out), then a new episode at t = 0, whose next
+        // observation (t = 1) is the bootstrap after the rollout.
+        let a0_2 = rw(2, 0) + g * val(1.0) - val(0.0);
+        let a0_1 = rw(1, 0) - val(1.0);
+        let a0_0 = (rw(0, 0) + g * val(1.0) - val(0.0)) + g * l * a0_1;
+        // Env 1: steps on t = 0, 1, 2 (time-out).
+        let a1_2 = rw(2, 1) - val(2.0);
+        let a1_1 = (rw(1, 1) + g * val(2.0) - val(1.0)) + g * l * a1_2;
+        let a1_0 = (rw(0, 1) + g * val(1.0) - val(0.0)) + g * l * a1_1;
+        let want = [a0_0, a1_0, a0_1, a1_1, a0_2, a1_2];
+        for (i, (&got, &want)) in storage.advantages.iter().zip(&want).enumerate() {
+            assert!(
+                (got as f64 - want).abs() < 1e-5,
+                "advantage {i}: {got} vs {want}"
+            );
+            let ret = storage.returns[i] as f64;
+            assert!(
+                (ret - (want + storage.values[i] as f64)).abs() < 1e-5,
+                "return {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_collection_into_a_storage_that_does_not_fit_is_an_error() {
+        let ppo = PpoConfig {
+            num_steps_per_env: 3,
+            ..PpoConfig::default()
+        };
+        let mut r = runner(2, 1, 2, RunnerConfig::default(), ppo);
+        // Two steps of room for a three-step rollout.
+        let mut short = RolloutStorage::new(2, 2, 2, 1);
+        match collect_into(&mut r, &mut short) {
+            Err(PolicyError::Storage(StorageError::Full { steps: 2 })) => {}
+            other => panic!("{other:?}"),
+        }
+        // Room for the wrong observation width.
+        let mut wide = RolloutStorage::new(3, 2, 5, 1);
+        let err = collect_into(&mut r, &mut wide).expect_err("obs width");
+        assert_eq!(
+            err.to_string(),
+            "rollout storage: obs has 4 values, expected 10"
+        );
     }
 }

@@ -1,6 +1,40 @@
 //! Time-major rollout buffers on the CPU, filled step by step by the runner.
 
+/// A push that does not fit the storage.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    /// A buffer handed to [`RolloutStorage::push`] or [`RolloutStorage::push_outcome`] has the
+    /// wrong length.
+    #[error("rollout storage: {field} has {got} values, expected {expected}")]
+    Length {
+        /// The argument (`obs`, `actions`, `means`, `values`, `log_probs`, `rewards`, `dones`).
+        field: &'static str,
+        /// The length given.
+        got: usize,
+        /// The length this storage needs (`envs` times the per-env width).
+        expected: usize,
+    },
+    /// All `steps` steps are recorded; [`RolloutStorage::clear`] starts a new rollout.
+    #[error("rollout storage is full: all {steps} steps are recorded")]
+    Full {
+        /// Steps per env of this storage.
+        steps: usize,
+    },
+    /// [`RolloutStorage::push_outcome`] came without a [`RolloutStorage::push`] of the step.
+    #[error("rollout storage: outcome of step {step} pushed before the step itself")]
+    OutcomeWithoutStep {
+        /// The step the outcome was for.
+        step: usize,
+    },
+}
+
 /// One rollout of `steps` x `envs` transitions, time-major (`index = t * envs + e`).
+///
+/// The buffers are plain `f32`s and independent of the policy's network; only `means` and `stds`
+/// hold parameters of a distribution, the diagonal Gaussian's
+/// ([`crate::dist::DiagGaussian`]): PPO rebuilds the behaviour distribution from them for its KL.
+/// The behaviour log-probabilities (`log_probs`) are what the ratio uses, whatever the
+/// distribution.
 #[derive(Debug, Clone)]
 pub struct RolloutStorage {
     /// Steps per env.
@@ -21,17 +55,23 @@ pub struct RolloutStorage {
     pub dones: Vec<f32>,
     /// Critic values of `obs`. `[steps * envs]`
     pub values: Vec<f32>,
-    /// Log-probabilities of `actions` under the behaviour policy. `[steps * envs]`
+    /// Log-probabilities of `actions` under the behaviour policy, as
+    /// [`crate::dist::ActionDistribution::log_prob`] computed them during collection.
+    /// `[steps * envs]`
     pub log_probs: Vec<f32>,
-    /// Behaviour-policy means. `[steps * envs * act]`
+    /// Behaviour-distribution parameters per transition: the diagonal Gaussian's means.
+    /// `[steps * envs * act]`
     pub means: Vec<f32>,
-    /// Behaviour-policy standard deviations (one row, state-independent). `[act]`
+    /// Behaviour-distribution parameters shared by the rollout: the diagonal Gaussian's standard
+    /// deviations (one state-independent row, `exp(log_std)`). `[act]`
     pub stds: Vec<f32>,
     /// GAE advantages (after [`crate::algo::compute_gae`]). `[steps * envs]`
     pub advantages: Vec<f32>,
     /// Value targets: advantages + values. `[steps * envs]`
     pub returns: Vec<f32>,
     filled: usize,
+    /// Whether step `filled` has been pushed and waits for its outcome.
+    pending: bool,
 }
 
 impl RolloutStorage {
@@ -54,6 +94,7 @@ impl RolloutStorage {
             advantages: vec![0.0; n],
             returns: vec![0.0; n],
             filled: 0,
+            pending: false,
         }
     }
 
@@ -75,13 +116,32 @@ impl RolloutStorage {
     /// Starts a new rollout.
     pub fn clear(&mut self) {
         self.filled = 0;
+        self.pending = false;
     }
 
-    /// Records step `t = filled_steps()` for all envs and advances.
+    /// Fails unless `got` values are `expected`.
+    fn check(field: &'static str, got: usize, expected: usize) -> Result<(), StorageError> {
+        if got == expected {
+            Ok(())
+        } else {
+            Err(StorageError::Length {
+                field,
+                got,
+                expected,
+            })
+        }
+    }
+
+    /// Records what the policy did at step `t = filled_steps()` in every env; the step counts
+    /// once [`Self::push_outcome`] records the env's answer. Pushing again before the outcome
+    /// replaces the step.
     ///
     /// # Shapes
     /// `obs: [envs * obs]`, `actions, means: [envs * act]`, `values, log_probs: [envs]`.
-    /// Returns `false` (recording nothing) when the storage is full or a length is wrong.
+    ///
+    /// # Errors
+    /// [`StorageError::Full`] after `steps` steps, [`StorageError::Length`] naming the first
+    /// buffer of the wrong length; nothing is recorded then.
     pub fn push(
         &mut self,
         obs: &[f32],
@@ -89,34 +149,137 @@ impl RolloutStorage {
         means: &[f32],
         values: &[f32],
         log_probs: &[f32],
-    ) -> bool {
+    ) -> Result<(), StorageError> {
         let (e, t) = (self.envs, self.filled);
-        if t >= self.steps
-            || obs.len() != e * self.obs_dim
-            || actions.len() != e * self.act_dim
-            || means.len() != e * self.act_dim
-            || values.len() != e
-            || log_probs.len() != e
-        {
-            return false;
-        }
         let (od, ad) = (self.obs_dim, self.act_dim);
+        if t >= self.steps {
+            return Err(StorageError::Full { steps: self.steps });
+        }
+        Self::check("obs", obs.len(), e * od)?;
+        Self::check("actions", actions.len(), e * ad)?;
+        Self::check("means", means.len(), e * ad)?;
+        Self::check("values", values.len(), e)?;
+        Self::check("log_probs", log_probs.len(), e)?;
         self.obs[t * e * od..(t + 1) * e * od].copy_from_slice(obs);
         self.actions[t * e * ad..(t + 1) * e * ad].copy_from_slice(actions);
         self.means[t * e * ad..(t + 1) * e * ad].copy_from_slice(means);
         self.values[t * e..(t + 1) * e].copy_from_slice(values);
         self.log_probs[t * e..(t + 1) * e].copy_from_slice(log_probs);
-        true
+        self.pending = true;
+        Ok(())
     }
 
     /// Records the environment's answer to step `filled_steps()` and advances.
     ///
     /// # Shapes
     /// `rewards, dones: [envs]`
-    pub fn push_outcome(&mut self, rewards: &[f32], dones: &[f32]) {
+    ///
+    /// # Errors
+    /// [`StorageError::Full`] after `steps` steps, [`StorageError::OutcomeWithoutStep`] when the
+    /// step was not pushed, [`StorageError::Length`] naming a buffer of the wrong length; nothing
+    /// is recorded then.
+    pub fn push_outcome(&mut self, rewards: &[f32], dones: &[f32]) -> Result<(), StorageError> {
         let (e, t) = (self.envs, self.filled);
+        if t >= self.steps {
+            return Err(StorageError::Full { steps: self.steps });
+        }
+        if !self.pending {
+            return Err(StorageError::OutcomeWithoutStep { step: t });
+        }
+        Self::check("rewards", rewards.len(), e)?;
+        Self::check("dones", dones.len(), e)?;
         self.rewards[t * e..(t + 1) * e].copy_from_slice(rewards);
         self.dones[t * e..(t + 1) * e].copy_from_slice(dones);
         self.filled += 1;
+        self.pending = false;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2 steps x 3 envs, obs 2, act 1.
+    fn storage() -> RolloutStorage {
+        RolloutStorage::new(2, 3, 2, 1)
+    }
+
+    fn push_step(s: &mut RolloutStorage, x: f32) -> Result<(), StorageError> {
+        s.push(&[x; 6], &[x; 3], &[x; 3], &[x; 3], &[x; 3])
+    }
+
+    #[test]
+    fn pushes_fill_time_major_slots() {
+        let mut s = storage();
+        push_step(&mut s, 1.0).expect("step 0");
+        s.push_outcome(&[0.5; 3], &[0.0, 1.0, 0.0])
+            .expect("outcome 0");
+        push_step(&mut s, 2.0).expect("step 1");
+        s.push_outcome(&[0.25; 3], &[0.0; 3]).expect("outcome 1");
+        assert_eq!(s.filled_steps(), 2);
+        assert_eq!(s.obs, [[1.0; 6], [2.0; 6]].concat());
+        assert_eq!(s.log_probs, vec![1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
+        assert_eq!(s.dones, vec![0.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(s.rewards[3..], [0.25; 3]);
+    }
+
+    #[test]
+    fn a_push_of_the_wrong_length_is_an_error_naming_the_field() {
+        let mut s = storage();
+        let err = s
+            .push(&[0.0; 6], &[0.0; 3], &[0.0; 3], &[0.0; 3], &[0.0; 2])
+            .expect_err("short log_probs");
+        assert_eq!(
+            err,
+            StorageError::Length {
+                field: "log_probs",
+                got: 2,
+                expected: 3
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "rollout storage: log_probs has 2 values, expected 3"
+        );
+        let err = s
+            .push(&[0.0; 7], &[0.0; 3], &[0.0; 3], &[0.0; 3], &[0.0; 3])
+            .expect_err("long obs");
+        assert!(
+            err.to_string().contains("obs has 7 values, expected 6"),
+            "{err}"
+        );
+        // Nothing was recorded, so no outcome can follow.
+        assert_eq!(
+            s.push_outcome(&[0.0; 3], &[0.0; 3]),
+            Err(StorageError::OutcomeWithoutStep { step: 0 })
+        );
+        push_step(&mut s, 1.0).expect("step 0");
+        let err = s
+            .push_outcome(&[0.0; 3], &[0.0; 4])
+            .expect_err("long dones");
+        assert_eq!(
+            err.to_string(),
+            "rollout storage: dones has 4 values, expected 3"
+        );
+        assert_eq!(s.filled_steps(), 0);
+    }
+
+    #[test]
+    fn a_push_into_a_full_storage_is_an_error() {
+        let mut s = storage();
+        for t in 0..2 {
+            push_step(&mut s, t as f32).expect("step");
+            s.push_outcome(&[0.0; 3], &[0.0; 3]).expect("outcome");
+        }
+        let err = push_step(&mut s, 9.0).expect_err("full");
+        assert_eq!(err, StorageError::Full { steps: 2 });
+        assert_eq!(
+            err.to_string(),
+            "rollout storage is full: all 2 steps are recorded"
+        );
+        assert!(s.push_outcome(&[0.0; 3], &[0.0; 3]).is_err());
+        s.clear();
+        push_step(&mut s, 9.0).expect("a cleared storage takes steps again");
     }
 }

@@ -1,6 +1,6 @@
 //! N environments behind flat buffers, with automatic reset.
 
-use super::{Env, StepOutcome};
+use super::{Env, StepInfo, StepOutcome};
 use crate::error::SimError;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,8 @@ pub struct EpisodeStats {
     pub len: u32,
     /// Whether it ended by time limit (vs. termination).
     pub truncated: bool,
+    /// The flags of its last step (a fall, a success).
+    pub info: StepInfo,
 }
 
 /// A batch of environments with flat buffers.
@@ -56,6 +58,9 @@ pub struct VecEnv<E: Env> {
     running_len: Vec<u32>,
     /// Episodes finished during the last step.
     pub finished: Vec<EpisodeStats>,
+    /// The task's named flags of the last step (read before an ended episode's reset).
+    /// `[num_envs]`
+    pub info: Vec<StepInfo>,
 }
 
 impl<E: Env> VecEnv<E> {
@@ -91,6 +96,7 @@ impl<E: Env> VecEnv<E> {
             running_return: vec![0.0; num_envs],
             running_len: vec![0; num_envs],
             finished: Vec::new(),
+            info: vec![StepInfo::default(); num_envs],
         };
         v.reset_all();
         v
@@ -247,20 +253,21 @@ impl<E: Env> VecEnv<E> {
             .zip(self.obs.par_chunks_mut(od))
             .zip(self.terminal_obs.par_chunks_mut(od))
             .zip(actions.par_chunks(ad))
-            .zip(self.rewards.par_iter_mut())
+            .zip(self.rewards.par_iter_mut().zip(self.info.par_iter_mut()))
             .zip(
                 self.terminated
                     .par_iter_mut()
                     .zip(self.truncated.par_iter_mut()),
             )
             .for_each(
-                |(((((env, obs), term_obs), action), reward), (term, trunc))| {
+                |(((((env, obs), term_obs), action), (reward, info)), (term, trunc))| {
                     let StepOutcome {
                         reward: r,
                         terminated,
                         truncated,
                     } = env.step(action, obs);
                     *reward = r;
+                    *info = env.step_info();
                     *term = terminated;
                     *trunc = truncated && !terminated;
                     if terminated || truncated {
@@ -279,6 +286,7 @@ impl<E: Env> VecEnv<E> {
                     ret: self.running_return[i],
                     len: self.running_len[i],
                     truncated: self.truncated[i],
+                    info: self.info[i],
                 });
                 self.running_return[i] = 0.0;
                 self.running_len[i] = 0;
@@ -322,6 +330,30 @@ mod tests {
                 truncated: self.0 >= 3,
             }
         }
+        /// Success once the count reaches 3 (the reset that follows sets it back to 0).
+        fn step_info(&self) -> StepInfo {
+            StepInfo {
+                fall: None,
+                success: Some(self.0 >= 3),
+            }
+        }
+    }
+
+    #[test]
+    fn step_flags_are_read_before_the_auto_reset() {
+        let mut v = VecEnv::new(1, |_| Counter(0));
+        for _ in 0..2 {
+            v.step(&[1.0]).unwrap();
+            assert_eq!(v.info[0].success, Some(false));
+        }
+        v.step(&[1.0]).unwrap();
+        assert_eq!(
+            v.info[0].success,
+            Some(true),
+            "the ending step's flag survives the reset"
+        );
+        assert_eq!(v.finished[0].info.success, Some(true));
+        assert_eq!(v.obs[0], 0.0, "and the env did reset");
     }
 
     #[test]

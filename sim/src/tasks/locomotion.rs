@@ -13,7 +13,7 @@ mod rewards;
 pub use config::{CommandRanges, LocomotionConfig, NoiseScales, RewardScales};
 pub use curriculum::{CommandCurriculum, TerrainCurriculum, TerrainProportions, TerrainType};
 pub use env::{LocomotionEnv, LocomotionSnapshot};
-pub use eval_sets::{EVAL_SET_NAMES, eval_terrain_label, eval_terrains};
+pub use eval_sets::{EVAL_SET_NAMES, eval_terrain_by_label, eval_terrain_label, eval_terrains};
 pub use height_scan::{GroundQuery, HeightScan};
 pub use mirror::locomotion_mirror;
 pub use rewards::{RewardInputs, RewardTerms};

@@ -14,7 +14,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::glamx::Quat;
 use rapier3d::prelude::{ColliderHandle, Vec3};
-use robots::{ObservationScales, RobotSpec, proprio_obs_dim};
+use robots::contract::{ObsLayout, ObsSources};
+use robots::{ObservationScales, RobotSpec};
 use std::sync::Arc;
 
 /// Settings of the stand task.
@@ -53,7 +54,8 @@ pub struct StandEnv {
     q: Vec<f32>,
     qd: Vec<f32>,
     last_action: Vec<f32>,
-    scales: ObservationScales,
+    /// The proprioceptive observation layout (no command: it stays zero).
+    layout: ObsLayout,
 }
 
 impl StandEnv {
@@ -73,7 +75,17 @@ impl StandEnv {
         let nominal_height = robots::nominal_base_height(&spec).unwrap_or(0.5) as f32;
         let n = spec.num_joints();
         let terminate = spec.terminate_contacts.clone();
+        let names: Vec<String> = spec.joints.iter().map(|j| j.name.clone()).collect();
         let world = RobotWorld::new(spec, terrain, config.physics)?;
+        let layout = robots::proprio_layout(
+            &names,
+            world.default_positions(),
+            &ObservationScales::default(),
+        )
+        .map_err(|e| SimError::Config {
+            key: "robot".into(),
+            message: e.to_string(),
+        })?;
         let max_steps = (config.episode_s / config.physics.control_dt)
             .round()
             .max(1.0) as u32;
@@ -88,7 +100,7 @@ impl StandEnv {
             q: vec![0.0; n],
             qd: vec![0.0; n],
             last_action: vec![0.0; n],
-            scales: ObservationScales::default(),
+            layout,
         })
     }
 
@@ -110,15 +122,18 @@ impl StandEnv {
     fn observe(&mut self, obs: &mut [f32]) {
         self.world.joint_positions(&mut self.q);
         self.world.joint_velocities(&mut self.qd);
-        let ok = self.world.observe_proprio(
-            &self.q,
-            &self.qd,
-            [0.0; 3],
-            &self.last_action,
-            &self.scales,
-            obs,
-        );
-        debug_assert!(ok, "observation buffer has the wrong length");
+        let base = self.world.base_state();
+        let src = ObsSources {
+            lin_vel_b: base.lin_vel_b.to_array(),
+            ang_vel_b: base.ang_vel_b.to_array(),
+            gravity_b: base.gravity_b.to_array(),
+            joint_pos: &self.q,
+            joint_vel: &self.qd,
+            last_action: &self.last_action,
+            ..Default::default()
+        };
+        let written = self.layout.write(&src, obs);
+        debug_assert!(written.is_ok(), "observation: {written:?}");
     }
 }
 
@@ -157,7 +172,7 @@ impl Env for StandEnv {
     }
 
     fn obs_dim(&self) -> usize {
-        proprio_obs_dim(self.q.len())
+        self.layout.dim()
     }
 
     fn action_dim(&self) -> usize {

@@ -93,6 +93,14 @@ pub struct TopicsConfig {
     pub joint_trajectory: String,
     /// `std_msgs/String` out: one JSON line per cycle (mode, reason, counters).
     pub status: String,
+    /// `sensor_msgs/PointCloud2` of the terrain (world frame): in for a policy that observes
+    /// terrain heights, out from the sim node. Optional.
+    #[serde(default = "default_height_cloud_topic")]
+    pub height_cloud: String,
+}
+
+fn default_height_cloud_topic() -> String {
+    "/embody/height_cloud".into()
 }
 
 /// Safety thresholds (see [`crate::safety`]).
@@ -138,6 +146,9 @@ pub struct NodeConfig {
     pub topics: TopicsConfig,
     /// Safety thresholds.
     pub safety: SafetyConfig,
+    /// Terrain heights from a point cloud (optional section).
+    #[serde(default)]
+    pub height_cloud: crate::height_cloud::HeightCloudConfig,
 }
 
 fn default_trigger() -> Trigger {
@@ -280,6 +291,12 @@ impl NodeConfig {
         positive("action_scale", self.action_scale)?;
         positive("rates.policy_hz", self.rates.policy_hz)?;
         positive("rates.sim_hz", self.rates.sim_hz)?;
+        let h = &self.height_cloud;
+        positive("height_cloud.max_gap_m", h.max_gap_m)?;
+        positive("height_cloud.timeout_ms", h.timeout_ms)?;
+        positive("height_cloud.spacing_m", h.spacing_m)?;
+        positive("height_cloud.half_length_m", h.half_length_m)?;
+        positive("height_cloud.half_width_m", h.half_width_m)?;
         let s = &self.safety;
         positive("safety.state_timeout_ms", s.state_timeout_ms)?;
         positive("safety.cmd_vel_timeout_ms", s.cmd_vel_timeout_ms)?;

@@ -1,14 +1,16 @@
-//! The policy node's core, without ROS: validates incoming state, builds the observation with
-//! the shared builder ([`robots::build_proprio_observation`], the one the simulator uses), runs
-//! the deploy runtime and the safety layer, and leaves joint targets to publish.
+//! The policy node's core, without ROS: validates incoming state, builds the observation through
+//! the checkpoint's deploy contract (the observation layout the simulator's task wrote, so both
+//! build the same vector: every slice has a source here), runs the deploy runtime and the safety
+//! layer, and leaves joint targets (the contract's action map) to publish.
 //!
 //! Times are seconds on any monotonic clock, passed in by the caller.
 
 use crate::config::{BaseSource, NodeConfig};
 use crate::error::RosError;
+use crate::height_cloud::{CloudMsg, HeightCloud};
 use crate::safety::{Measured, Mode, SafetyLayer, tilt_deg};
 use policies::deploy::DeployPolicy;
-use robots::{ObservationScales, ProprioState, build_proprio_observation, proprio_obs_dim};
+use robots::contract::{DeployContract, ObsSources, ObsTerm, height_scan_points};
 use serde::Serialize;
 
 /// Why an incoming message was rejected (it then does not refresh the state).
@@ -44,6 +46,9 @@ pub enum Rejected {
     /// The orientation quaternion is not a rotation.
     #[error("orientation quaternion has norm {0}, not a rotation")]
     BadQuaternion(f64),
+    /// The height cloud cannot be read.
+    #[error("{0}")]
+    Cloud(String),
 }
 
 /// Counters reported in the status.
@@ -71,8 +76,8 @@ pub struct PolicyCore {
     cfg: NodeConfig,
     policy: DeployPolicy,
     safety: SafetyLayer,
-    scales: ObservationScales,
-    default32: Vec<f32>,
+    /// What the policy observes and commands (from the checkpoint's manifest).
+    contract: DeployContract,
     /// Names of the last accepted joint state, and where each goes in joint order.
     map_names: Vec<String>,
     map_idx: Vec<usize>,
@@ -85,6 +90,15 @@ pub struct PolicyCore {
     orient_time: Option<f64>,
     lin_vel_b: [f64; 3],
     lin_time: Option<f64>,
+    /// Base position and orientation `(x, y, z, w)` in the odometry's world frame.
+    pos_w: [f64; 3],
+    rot_w: [f64; 4],
+    pose_time: Option<f64>,
+    /// The last height cloud, when the policy observes terrain heights.
+    cloud: HeightCloud,
+    cloud_time: Option<f64>,
+    /// Ground height below each scan point this cycle. `[scan points]`
+    ground_z: Vec<f32>,
     cmd: [f64; 3],
     cmd_time: Option<f64>,
     q32: Vec<f32>,
@@ -132,47 +146,101 @@ fn finite3(v: [f64; 3], what: &str) -> Result<[f64; 3], Rejected> {
     }
 }
 
+/// Checks that `contract` fits the node: the action drives the configured joints in order with
+/// the configured defaults and action scale, and every observation slice has a source here.
+fn check_contract(contract: &DeployContract, cfg: &NodeConfig, dir: &str) -> Result<(), RosError> {
+    let mismatch = |m: String| Err(RosError::Mismatch(format!("checkpoint {dir}: {m}")));
+    let names = &cfg.joints.names;
+    let a = &contract.action;
+    if a.joints != *names {
+        let k = (0..names.len().max(a.len()))
+            .find(|&k| a.joints.get(k) != names.get(k))
+            .unwrap_or(0);
+        return mismatch(format!(
+            "action joint {k} is '{}', the config's joints.names[{k}] is '{}'",
+            a.joints.get(k).map_or("(none)", String::as_str),
+            names.get(k).map_or("(none)", String::as_str)
+        ));
+    }
+    for (k, name) in names.iter().enumerate() {
+        let (d_ckpt, d_cfg) = (a.default[k] as f64, cfg.joints.default_position[k]);
+        if (d_ckpt - d_cfg).abs() > 1e-5 {
+            return mismatch(format!(
+                "joint '{name}': default position {d_ckpt} in the checkpoint, {d_cfg} in the config"
+            ));
+        }
+        if (a.scale[k] as f64 - cfg.action_scale).abs() > 1e-6 {
+            return mismatch(format!(
+                "joint '{name}': action scale {} in the checkpoint, action_scale {} in the config",
+                a.scale[k], cfg.action_scale
+            ));
+        }
+    }
+    for slice in contract.observation.slices() {
+        match &slice.term {
+            ObsTerm::JointPos { joints, .. } | ObsTerm::JointVel { joints, .. }
+                if joints != names =>
+            {
+                return mismatch(format!(
+                    "observation slice '{}' lists joints {joints:?}, the config {names:?}",
+                    slice.term.name()
+                ));
+            }
+            ObsTerm::Raw { label } => {
+                return mismatch(format!(
+                    "observation slice 'raw' ({label}) has no source on a robot"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Heading (yaw, rad) of an orientation `(x, y, z, w)` (world <- body): the angle of the body's
+/// x axis in the world's x-y plane.
+fn yaw_of(q: [f64; 4]) -> f64 {
+    let [x, y, z, w] = q;
+    (2.0 * (x * y + w * z)).atan2(1.0 - 2.0 * (y * y + z * z))
+}
+
 impl PolicyCore {
     /// A core for `cfg` running `policy`. The policy's sizes must fit the joints.
     pub fn new(cfg: NodeConfig, policy: DeployPolicy) -> Result<Self, RosError> {
         let n = cfg.num_joints();
-        if policy.info().height_scan {
+        let dir = policy.info().dir.display().to_string();
+        let contract = policy.info().contract.clone().ok_or_else(|| {
+            RosError::Mismatch(format!(
+                "checkpoint {dir} has no deploy contract (manifest.json): write one with \
+                 `embody checkpoint upgrade {dir}`"
+            ))
+        })?;
+        check_contract(&contract, &cfg, &dir)?;
+        if policy.act_dim() != n || policy.obs_dim() != contract.observation.dim() {
             return Err(RosError::Mismatch(format!(
-                "checkpoint {} observes terrain heights (env.height_scan), and the policy node \
-                 has no height-map input: deploy a blind policy (e.g. assets/policies/locomotion_flat)",
-                policy.info().dir.display()
-            )));
-        }
-        let gait = match &policy.info().gait {
-            Some(g) => Some(robots::TrotGenerator::new(g, &cfg.joints.names).map_err(
-                |(key, message)| {
-                    RosError::Mismatch(format!(
-                        "checkpoint {}: env.{key}: {message}",
-                        policy.info().dir.display()
-                    ))
-                },
-            )?),
-            None => None,
-        };
-        let obs_dim = proprio_obs_dim(n) + gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM);
-        if policy.act_dim() != n || policy.obs_dim() != obs_dim {
-            return Err(RosError::Mismatch(format!(
-                "checkpoint {} has obs {} / act {}, but {n} joints need obs {obs_dim} / act {n}",
-                policy.info().dir.display(),
+                "checkpoint {dir} has obs {} / act {}, but its contract says obs {} / act {n}",
                 policy.obs_dim(),
                 policy.act_dim(),
+                contract.observation.dim(),
             )));
         }
+        let gait = contract.action.generator().or_else(|| {
+            contract
+                .observation
+                .slices()
+                .iter()
+                .find_map(|s| match &s.term {
+                    ObsTerm::GaitPhase { gait } => {
+                        robots::TrotGenerator::new(gait, &contract.action.joints).ok()
+                    }
+                    _ => None,
+                })
+        });
+        let scan_points = contract.observation.height_scan().map_or(0, |s| s.len);
+        let obs_dim = contract.observation.dim();
         let dt = 1.0 / cfg.rates.policy_hz;
         Ok(Self {
             safety: SafetyLayer::new(&cfg.joints, cfg.safety, dt),
-            scales: ObservationScales::default(),
-            default32: cfg
-                .joints
-                .default_position
-                .iter()
-                .map(|&v| v as f32)
-                .collect(),
             map_names: Vec::new(),
             map_idx: Vec::new(),
             seen: vec![false; n],
@@ -184,6 +252,12 @@ impl PolicyCore {
             orient_time: None,
             lin_vel_b: [0.0; 3],
             lin_time: None,
+            pos_w: [0.0; 3],
+            rot_w: [0.0, 0.0, 0.0, 1.0],
+            pose_time: None,
+            cloud: HeightCloud::default(),
+            cloud_time: None,
+            ground_z: vec![0.0; scan_points],
             cmd: [0.0; 3],
             cmd_time: None,
             q32: vec![0.0; n],
@@ -201,6 +275,7 @@ impl PolicyCore {
             events: Vec::new(),
             stale_reason: String::new(),
             policy,
+            contract,
             cfg,
         })
     }
@@ -350,6 +425,37 @@ impl PolicyCore {
         Ok(())
     }
 
+    /// The pose of a `nav_msgs/Odometry`: base position and orientation `(x, y, z, w)` in the
+    /// odometry's world frame (the frame of the height cloud). Only a policy that observes
+    /// terrain heights needs it.
+    pub fn on_pose(
+        &mut self,
+        now: f64,
+        position_w: [f64; 3],
+        orientation: [f64; 4],
+    ) -> Result<(), Rejected> {
+        let p = finite3(position_w, "odometry pose.position").map_err(|r| self.reject(r))?;
+        gravity_from_quaternion(orientation).map_err(|r| self.reject(r))?;
+        self.pos_w = p;
+        self.rot_w = orientation;
+        self.pose_time = Some(now);
+        Ok(())
+    }
+
+    /// Whether the policy observes terrain heights (and so needs [`Self::on_height_cloud`]).
+    pub fn needs_height_cloud(&self) -> bool {
+        self.contract.observation.height_scan().is_some()
+    }
+
+    /// A `sensor_msgs/PointCloud2` of the terrain in the world frame (`height_cloud.frame`).
+    pub fn on_height_cloud(&mut self, now: f64, msg: &CloudMsg<'_>) -> Result<(), Rejected> {
+        let cloud = HeightCloud::read(msg, &self.cfg.height_cloud.frame)
+            .map_err(|e| self.reject(Rejected::Cloud(e)))?;
+        self.cloud = cloud;
+        self.cloud_time = Some(now);
+        Ok(())
+    }
+
     /// A `geometry_msgs/Twist`: `[vx, vy, yaw rate]`, clamped to `safety.cmd_vel_limit`.
     pub fn on_cmd_vel(&mut self, now: f64, cmd: [f64; 3]) -> Result<(), Rejected> {
         let c = finite3(cmd, "cmd_vel").map_err(|r| self.reject(r))?;
@@ -378,7 +484,7 @@ impl PolicyCore {
                 "base state stale: none accepted for {:.0} ms",
                 a * 1000.0
             )),
-            _ => None,
+            _ => self.terrain_staleness(now),
         };
         match what {
             Some(mut w) => {
@@ -389,6 +495,28 @@ impl PolicyCore {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Why the terrain inputs of a height-scan policy are missing or old, if they are.
+    fn terrain_staleness(&self, now: f64) -> Option<String> {
+        if !self.needs_height_cloud() {
+            return None;
+        }
+        let pose_limit = self.cfg.safety.state_timeout_ms / 1000.0;
+        let cloud_limit = self.cfg.height_cloud.timeout_ms / 1000.0;
+        match (self.pose_time, self.cloud_time) {
+            (None, _) => Some("no odometry pose received (the height scan needs it)".into()),
+            (_, None) => Some("no height cloud received".into()),
+            (Some(t), _) if now - t > pose_limit => Some(format!(
+                "odometry pose stale: none accepted for {:.0} ms",
+                (now - t) * 1000.0
+            )),
+            (_, Some(t)) if now - t > cloud_limit => Some(format!(
+                "height cloud stale: none accepted for {:.0} ms",
+                (now - t) * 1000.0
+            )),
+            _ => None,
         }
     }
 
@@ -451,8 +579,43 @@ impl PolicyCore {
             self.q32[k] = self.q[k] as f32;
             self.qd32[k] = self.qd[k] as f32;
         }
+        let phase = self.gait.as_ref().map(|g| {
+            let start = *self.gait_start.get_or_insert(now);
+            let phase = g.phase(now - start);
+            g.offsets(phase, &mut self.gait_offsets);
+            g.observation(phase)
+        });
+        let scan = match self.contract.observation.height_scan().map(|s| &s.term) {
+            Some(ObsTerm::HeightScan { x, y, .. }) => {
+                let yaw = yaw_of(self.rot_w) as f32;
+                let base = [self.pos_w[0] as f32, self.pos_w[1] as f32];
+                let gap = self.cfg.height_cloud.max_gap_m as f32;
+                for (g, [px, py]) in self
+                    .ground_z
+                    .iter_mut()
+                    .zip(height_scan_points(x, y, base, yaw))
+                {
+                    match self.cloud.ground_below(px, py, gap) {
+                        Some(z) => *g = z,
+                        None => {
+                            let line = format!(
+                                "height cloud has no point within {gap} m of scan point \
+                                 ({px:.2}, {py:.2})"
+                            );
+                            if line != self.last_reject {
+                                self.events.push(line.clone());
+                                self.last_reject = line;
+                            }
+                            return false;
+                        }
+                    }
+                }
+                Some(self.ground_z.as_slice())
+            }
+            _ => None,
+        };
         let f = |v: [f64; 3]| v.map(|x| x as f32);
-        let state = ProprioState {
+        let src = ObsSources {
             lin_vel_b: f(lin),
             ang_vel_b: f(self.ang_vel_b),
             gravity_b: f(self.gravity_b),
@@ -460,22 +623,17 @@ impl PolicyCore {
             joint_pos: &self.q32,
             joint_vel: &self.qd32,
             last_action: &self.last_action,
+            gait_phase: phase,
+            base_z: self.pos_w[2] as f32,
+            ground_z: scan,
+            raw: &[],
         };
-        let proprio = proprio_obs_dim(self.q.len());
-        let phase = self.gait.as_ref().map(|g| {
-            let start = *self.gait_start.get_or_insert(now);
-            let phase = g.phase(now - start);
-            self.obs[proprio..proprio + robots::GAIT_OBS_DIM]
-                .copy_from_slice(&g.observation(phase));
-            g.offsets(phase, &mut self.gait_offsets);
-            phase
-        });
-        if !build_proprio_observation(
-            &state,
-            &self.default32,
-            &self.scales,
-            &mut self.obs[..proprio],
-        ) || self.obs.iter().any(|v| !v.is_finite())
+        if self
+            .contract
+            .observation
+            .write(&src, &mut self.obs)
+            .is_err()
+            || self.obs.iter().any(|v| !v.is_finite())
         {
             return false;
         }
@@ -485,16 +643,10 @@ impl PolicyCore {
             return false;
         }
         self.counters.inferences += 1;
-        let scale = self.cfg.action_scale;
-        for k in 0..self.action.len() {
-            let gait = if phase.is_some() {
-                self.gait_offsets[k] as f64
-            } else {
-                0.0
-            };
-            self.policy_targets[k] =
-                self.cfg.joints.default_position[k] + scale * self.action[k] as f64 + gait;
-        }
+        let offsets = phase.map(|_| self.gait_offsets.as_slice());
+        self.contract
+            .action
+            .targets(&self.action, offsets, &mut self.policy_targets);
         self.last_action.copy_from_slice(&self.action);
         true
     }
@@ -546,54 +698,6 @@ mod tests {
 
     fn names(c: &PolicyCore) -> Vec<String> {
         c.config().joints.names.clone()
-    }
-
-    /// The observation the node builds from ROS messages equals the one the simulator builds
-    /// from its own state (same builder, same frames), for a robot in motion.
-    #[test]
-    fn node_observation_equals_the_simulator_observation() {
-        let mut c = core(&["safety.soft_start_s=0"]);
-        let spec = robots::load_builtin_or_path("quadruped").expect("robot");
-        let mut sim = crate::sim_robot::SimRobot::new(spec, 50.0).expect("sim");
-        let t: Vec<f64> = c
-            .config()
-            .joints
-            .default_position
-            .iter()
-            .enumerate()
-            .map(|(k, d)| d + 0.2 * ((k as f64) * 0.7).sin())
-            .collect();
-        sim.set_targets(&t).expect("targets");
-        for _ in 0..5 {
-            sim.step();
-        }
-        let mut r = crate::sim_robot::SimReadout::default();
-        sim.readout(&mut r);
-        // Joint state in reverse order: matched by name.
-        let n = r.q.len();
-        let rev = |v: &[f64]| v.iter().rev().copied().collect::<Vec<f64>>();
-        let rnames: Vec<String> = names(&c).into_iter().rev().collect();
-        c.on_joint_state(0.0, &rnames, &rev(&r.q), &rev(&r.qd))
-            .expect("joints");
-        c.on_odometry(0.0, r.rot_w, r.lin_vel_b, r.ang_vel_b)
-            .expect("odom");
-        c.on_cmd_vel(0.0, [0.5, -0.2, 0.3]).expect("cmd");
-        assert!(c.cycle(0.001).publish);
-        assert_eq!(c.mode(), Mode::Running);
-        let q: Vec<f32> = r.q.iter().map(|&v| v as f32).collect();
-        let qd: Vec<f32> = r.qd.iter().map(|&v| v as f32).collect();
-        let mut expect = vec![0.0f32; proprio_obs_dim(n)];
-        assert!(sim.world().observe_proprio(
-            &q,
-            &qd,
-            [0.5, -0.2, 0.3],
-            &vec![0.0; n],
-            &ObservationScales::default(),
-            &mut expect
-        ));
-        for (k, (a, b)) in c.last_observation().iter().zip(&expect).enumerate() {
-            assert!((a - b).abs() < 1e-5, "obs[{k}]: node {a} vs sim {b}");
-        }
     }
 
     #[test]
@@ -724,25 +828,89 @@ mod tests {
         assert!((obs[7] as f64 - g[1]).abs() < 1e-6);
     }
 
-    /// A checkpoint trained with terrain heights in its observation is refused by name: the
-    /// node has no height-map input.
+    /// A policy that observes terrain heights holds until the odometry pose and a height cloud
+    /// arrive, then reads each scan point's height from the cloud point below it.
     #[test]
-    fn a_height_scan_policy_is_refused_with_the_reason() {
+    fn a_height_scan_policy_holds_until_a_cloud_arrives_then_reads_it() {
+        use crate::height_cloud::{encode_xyz, xyz_fields};
+        use crate::test_checkpoint::write_test_checkpoint_with;
         let dir = std::env::temp_dir().join(format!("embody_ros_scan_{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        for entry in std::fs::read_dir(checkpoint_dir()).expect("checkpoint") {
-            let path = entry.expect("entry").path();
-            if path.is_file() {
-                std::fs::copy(&path, dir.join(path.file_name().expect("name"))).expect("copy");
+        write_test_checkpoint_with(&dir, false, true);
+        let cfg = NodeConfig::load(
+            &config_dir().join("quadruped.yaml"),
+            &["safety.soft_start_s=0".into()],
+        )
+        .expect("config");
+        let mut c = PolicyCore::new(cfg, DeployPolicy::load(&dir).expect("ckpt")).expect("core");
+        assert!(c.needs_height_cloud());
+        let n = names(&c);
+        let q = c.config().joints.default_position.clone();
+        c.on_joint_state(0.0, &n, &q, &[0.0; 12]).expect("joints");
+        c.on_odometry(0.0, [0.0, 0.0, 0.0, 1.0], [0.0; 3], [0.0; 3])
+            .expect("odom");
+        assert!(!c.cycle(0.01).publish);
+        assert!(
+            c.status_json().contains("no odometry pose"),
+            "{}",
+            c.status_json()
+        );
+        // Base at (1, 2, 0.5) facing +y; ground: a 0.1 m step up for world x > 1.05.
+        let h = std::f64::consts::FRAC_1_SQRT_2;
+        c.on_pose(0.02, [1.0, 2.0, 0.5], [0.0, 0.0, h, h])
+            .expect("pose");
+        c.on_odometry(0.02, [0.0, 0.0, h, h], [0.0; 3], [0.0; 3])
+            .expect("odom");
+        c.on_joint_state(0.02, &n, &q, &[0.0; 12]).expect("joints");
+        assert!(!c.cycle(0.03).publish);
+        assert!(
+            c.status_json().contains("no height cloud"),
+            "{}",
+            c.status_json()
+        );
+        let mut points = Vec::new();
+        for i in -20..=20 {
+            for j in -20..=20 {
+                let (x, y) = (1.0 + i as f32 * 0.05, 2.0 + j as f32 * 0.05);
+                points.push([x, y, if x > 1.05 { 0.1 } else { 0.0 }]);
             }
         }
-        let config = dir.join("config.toml");
-        let text = std::fs::read_to_string(&config).expect("config");
-        std::fs::write(&config, format!("{text}\n[env.height_scan]\n")).expect("write");
-        let cfg = NodeConfig::load(&config_dir().join("quadruped.yaml"), &[]).expect("config");
-        let policy = DeployPolicy::load(&dir).expect("checkpoint");
-        let err = PolicyCore::new(cfg, policy).err().expect("refused");
-        assert!(err.to_string().contains("env.height_scan"), "{err}");
+        let mut data = Vec::new();
+        encode_xyz(&points, &mut data);
+        let fields = xyz_fields();
+        let msg = CloudMsg {
+            frame: "odom",
+            height: 1,
+            width: points.len() as u32,
+            fields: &fields,
+            is_bigendian: false,
+            point_step: 12,
+            row_step: 12 * points.len() as u32,
+            data: &data,
+        };
+        c.on_height_cloud(0.04, &msg).expect("cloud");
+        let bad = CloudMsg {
+            frame: "base",
+            ..msg
+        };
+        assert!(matches!(
+            c.on_height_cloud(0.04, &bad),
+            Err(Rejected::Cloud(_))
+        ));
+        c.on_joint_state(0.04, &n, &q, &[0.0; 12]).expect("joints");
+        assert!(c.cycle(0.05).publish, "{}", c.status_json());
+        assert_eq!(c.mode(), Mode::Running);
+        let scan = &c.last_observation()[48..];
+        // Facing +y, the scan's y columns (to the left) point to world -x: columns with
+        // y_offset < -0.05 lie at world x > 1.05, on the step.
+        for (k, v) in scan.iter().enumerate() {
+            let y_off = ((k % 5) as f32 - 2.0) * 0.1;
+            let ground = if y_off < -0.05 { 0.1 } else { 0.0 };
+            let expect = (0.5f32 - 0.3 - ground).clamp(-1.0, 1.0) * 5.0;
+            assert!(
+                (v - expect).abs() < 1e-5,
+                "scan[{k}] = {v}, expected {expect}"
+            );
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 }

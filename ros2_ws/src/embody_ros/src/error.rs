@@ -36,7 +36,4 @@ pub enum RosError {
     #[cfg(feature = "ros")]
     #[error("ros: {0}")]
     Ros(#[from] r2r::Error),
-    /// The simulator failed.
-    #[error(transparent)]
-    Sim(#[from] sim::SimError),
 }

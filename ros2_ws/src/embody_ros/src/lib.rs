@@ -1,20 +1,22 @@
-//! ROS 2 deployment of embody policies.
+//! The ROS 2 policy node of embody: what runs on the robot.
 //!
 //! Pure cores, thin adapters: the [`config`] (YAML node parameters), the [`safety`] layer, the
-//! policy node's [`core`] (state in, observation through the shared builder, deploy runtime,
-//! safety, targets out), the sim node's [`sim_robot`] and the [`teleop`] bridge are plain Rust with unit tests and need
-//! no ROS. The `ros` cargo feature adds the r2r nodes ([`ros`]), their binaries (`policy_node`,
-//! `sim_node`, `teleop_node`, `latency_bench`) and the integration tests against rclpy; build them in the
-//! environment of `ros2_ws/env.sh`.
+//! [`height_cloud`] (terrain heights from a `sensor_msgs/PointCloud2`) and the policy node's
+//! [`core`] (state in, observation through the checkpoint's deploy contract, deploy runtime,
+//! safety, targets out) are plain Rust with unit tests and need no ROS. The `ros` cargo feature
+//! adds the r2r node ([`ros`]), the `policy_node` and `latency_bench` binaries and the
+//! integration tests against rclpy; build them in the environment of `ros2_ws/env.sh`.
+//!
+//! This crate links neither Rapier nor burn (a test checks `cargo tree`); the simulated robot
+//! and the teleop node live in embody_ros_sim.
 
 pub mod config;
 pub mod core;
 mod error;
+pub mod height_cloud;
 #[cfg(feature = "ros")]
 pub mod ros;
 pub mod safety;
-pub mod sim_robot;
-pub mod teleop;
 #[cfg(test)]
 mod test_checkpoint;
 

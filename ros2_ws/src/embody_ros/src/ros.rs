@@ -1,31 +1,33 @@
-//! The r2r nodes: thin adapters around [`crate::core::PolicyCore`] and
-//! [`crate::sim_robot::SimRobot`].
+//! The policy node over r2r: a thin adapter around [`crate::core::PolicyCore`].
 //!
-//! Both run one loop on one thread: `spin_once` until the next tick (or the next message),
+//! It runs one loop on one thread: `spin_once` until the next tick (or the next message),
 //! drain every subscription without blocking, run the cycle, publish. No executor, no timers.
 
 use crate::config::{BaseSource, NodeConfig, OutputKind, Trigger};
 use crate::core::PolicyCore;
 use crate::error::RosError;
-use crate::sim_robot::{SimReadout, SimRobot};
+use crate::height_cloud::{CloudMsg, PointField};
 use futures::{FutureExt, StreamExt};
 use r2r::QosProfile;
 use r2r::builtin_interfaces::msg::{Duration as RosDuration, Time};
 use r2r::geometry_msgs::msg::{Quaternion, Twist, Vector3};
 use r2r::nav_msgs::msg::Odometry;
-use r2r::sensor_msgs::msg::{Imu, JointState};
-use r2r::std_msgs::msg::{Bool, Float64MultiArray, Header, String as StringMsg};
+use r2r::sensor_msgs::msg::{Imu, JointState, PointCloud2};
+use r2r::std_msgs::msg::{Bool, Float64MultiArray, String as StringMsg};
 use r2r::trajectory_msgs::msg::{JointTrajectory, JointTrajectoryPoint};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Drains every message waiting on `stream` without blocking.
+/// Drains every message waiting on `stream` without blocking (shared with embody_ros_sim's
+/// nodes).
+#[macro_export]
 macro_rules! drain {
     ($stream:expr, $msg:ident => $body:block) => {
         while let Some(Some($msg)) = $stream.next().now_or_never() $body
     };
 }
 
-fn stamp_now() -> Time {
+/// The wall clock as a ROS time stamp.
+pub fn stamp_now() -> Time {
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -80,8 +82,13 @@ pub fn run_policy_node(
     let mut joint_sub = node.subscribe::<JointState>(&t.joint_states, sensor_qos.clone())?;
     let mut odom_sub = node.subscribe::<Odometry>(&t.odometry, sensor_qos.clone())?;
     let mut imu_sub = match cfg.base_source {
-        BaseSource::Imu => Some(node.subscribe::<Imu>(&t.imu, sensor_qos)?),
+        BaseSource::Imu => Some(node.subscribe::<Imu>(&t.imu, sensor_qos.clone())?),
         BaseSource::Odometry => None,
+    };
+    let mut cloud_sub = if core.needs_height_cloud() {
+        Some(node.subscribe::<PointCloud2>(&t.height_cloud, QosProfile::default())?)
+    } else {
+        None
     };
     let mut cmd_sub = node.subscribe::<Twist>(&t.cmd_vel, QosProfile::default())?;
     let mut estop_sub = node.subscribe::<Bool>(&t.e_stop, QosProfile::default())?;
@@ -132,6 +139,14 @@ pub fn run_policy_node(
         },
         cfg.base_source
     );
+    if core.needs_height_cloud() {
+        r2r::log_info!(
+            &logger,
+            "height scan from PointCloud2 on {} (frame {})",
+            t.height_cloud,
+            cfg.height_cloud.frame
+        );
+    }
     let clock = Instant::now();
     let period = Duration::from_secs_f64(1.0 / cfg.rates.policy_hz);
     let mut next_tick = clock + period;
@@ -158,6 +173,8 @@ pub fn run_policy_node(
                 .is_ok();
         });
         drain!(odom_sub, m => {
+            let p = &m.pose.pose.position;
+            let _ = core.on_pose(now, [p.x, p.y, p.z], q4(&m.pose.pose.orientation));
             let _ = core.on_odometry(
                 now,
                 q4(&m.pose.pose.orientation),
@@ -168,6 +185,33 @@ pub fn run_policy_node(
         if let Some(s) = imu_sub.as_mut() {
             drain!(s, m => {
                 let _ = core.on_imu(now, q4(&m.orientation), v3(&m.angular_velocity));
+            });
+        }
+        if let Some(s) = cloud_sub.as_mut() {
+            drain!(s, m => {
+                let fields: Vec<PointField> = m
+                    .fields
+                    .iter()
+                    .map(|f| PointField {
+                        name: f.name.clone(),
+                        offset: f.offset,
+                        datatype: f.datatype,
+                        count: f.count,
+                    })
+                    .collect();
+                let _ = core.on_height_cloud(
+                    now,
+                    &CloudMsg {
+                        frame: &m.header.frame_id,
+                        height: m.height,
+                        width: m.width,
+                        fields: &fields,
+                        is_bigendian: m.is_bigendian,
+                        point_step: m.point_step,
+                        row_step: m.row_step,
+                        data: &m.data,
+                    },
+                );
             });
         }
         drain!(cmd_sub, m => {
@@ -227,192 +271,6 @@ pub fn run_policy_node(
             } else {
                 r2r::log_info!(&logger, "{line}");
             }
-        }
-    }
-    Ok(())
-}
-
-/// Runs the sim node: steps `robot` in real time at its rate, publishes joint states, IMU and
-/// odometry, and applies the joint targets it receives (either output kind of the policy node).
-pub fn run_sim_node(
-    mut robot: SimRobot,
-    cfg: &NodeConfig,
-    limits: RunLimits,
-) -> Result<(), RosError> {
-    let t = &cfg.topics;
-    let ctx = r2r::Context::create()?;
-    let mut node = r2r::Node::create(ctx, "embody_sim", "")?;
-    let logger = node.logger().to_string();
-    let mut array_sub =
-        node.subscribe::<Float64MultiArray>(&t.joint_commands, QosProfile::default())?;
-    let mut traj_sub =
-        node.subscribe::<JointTrajectory>(&t.joint_trajectory, QosProfile::default())?;
-    let joint_pub = node.create_publisher::<JointState>(&t.joint_states, QosProfile::default())?;
-    let odom_pub = node.create_publisher::<Odometry>(&t.odometry, QosProfile::default())?;
-    let imu_pub = if t.imu.is_empty() {
-        None
-    } else {
-        Some(node.create_publisher::<Imu>(&t.imu, QosProfile::default())?)
-    };
-    r2r::log_info!(
-        &logger,
-        "sim node: robot '{}' ({} joints) at {} Hz, commands from {} / {}",
-        cfg.robot,
-        robot.joint_names().len(),
-        cfg.rates.sim_hz,
-        t.joint_commands,
-        t.joint_trajectory
-    );
-    let mut joints = JointState {
-        name: robot.joint_names().to_vec(),
-        ..Default::default()
-    };
-    let mut odom = Odometry {
-        header: Header {
-            frame_id: "odom".into(),
-            ..Default::default()
-        },
-        child_frame_id: "base".into(),
-        ..Default::default()
-    };
-    let mut imu = Imu {
-        header: Header {
-            frame_id: "base".into(),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let mut r = SimReadout::default();
-    let clock = Instant::now();
-    let period = Duration::from_secs_f64(robot.dt());
-    let mut next_tick = clock + period;
-    let mut last_error = String::new();
-    loop {
-        if let Some(d) = limits.duration
-            && clock.elapsed() >= d
-        {
-            break;
-        }
-        node.spin_once(next_tick.saturating_duration_since(Instant::now()));
-        let mut report = |res: Result<(), String>| {
-            if let Err(e) = res
-                && e != last_error
-            {
-                r2r::log_warn!(&logger, "ignored command: {e}");
-                last_error = e;
-            }
-        };
-        drain!(array_sub, m => { report(robot.set_targets(&m.data)); });
-        drain!(traj_sub, m => {
-            match m.points.last() {
-                Some(p) => report(robot.set_targets_by_name(&m.joint_names, &p.positions)),
-                None => report(Err("trajectory without points".into())),
-            }
-        });
-        if Instant::now() < next_tick {
-            continue;
-        }
-        robot.step();
-        robot.readout(&mut r);
-        let stamp = stamp_now();
-        joints.header.stamp = stamp.clone();
-        joints.position.clone_from(&r.q);
-        joints.velocity.clone_from(&r.qd);
-        joints.effort.clone_from(&r.effort);
-        joint_pub.publish(&joints)?;
-        let quat = Quaternion {
-            x: r.rot_w[0],
-            y: r.rot_w[1],
-            z: r.rot_w[2],
-            w: r.rot_w[3],
-        };
-        let vec = |v: [f64; 3]| Vector3 {
-            x: v[0],
-            y: v[1],
-            z: v[2],
-        };
-        odom.header.stamp = stamp.clone();
-        odom.pose.pose.position.x = r.pos_w[0];
-        odom.pose.pose.position.y = r.pos_w[1];
-        odom.pose.pose.position.z = r.pos_w[2];
-        odom.pose.pose.orientation = quat.clone();
-        odom.twist.twist.linear = vec(r.lin_vel_b);
-        odom.twist.twist.angular = vec(r.ang_vel_b);
-        odom_pub.publish(&odom)?;
-        if let Some(p) = &imu_pub {
-            imu.header.stamp = stamp;
-            imu.orientation = quat;
-            imu.angular_velocity = vec(r.ang_vel_b);
-            imu.linear_acceleration = vec(r.lin_acc_b);
-            p.publish(&imu)?;
-        }
-        next_tick += period;
-        let after = Instant::now();
-        if next_tick + period < after {
-            // Fell behind by more than a step: run slower than real time rather than burst.
-            next_tick = after;
-        }
-    }
-    Ok(())
-}
-
-/// Runs the teleop node: every `1 / rate_hz` seconds asks `source` for the command at time `t`
-/// (s since start; `None` stops the node), publishes the `cmd_vel` twist and, when due, the
-/// e-stop message (rules in [`crate::teleop`]).
-pub fn run_teleop_node(
-    mut source: impl FnMut(f64, f64) -> Option<sim::command::TeleopOutput>,
-    cfg: &NodeConfig,
-    rate_hz: f64,
-    limits: RunLimits,
-) -> Result<(), RosError> {
-    let t = &cfg.topics;
-    let ctx = r2r::Context::create()?;
-    let mut node = r2r::Node::create(ctx, "embody_teleop", "")?;
-    let logger = node.logger().to_string();
-    let twist_pub = node.create_publisher::<Twist>(&t.cmd_vel, QosProfile::default())?;
-    let estop_pub = node.create_publisher::<Bool>(&t.e_stop, QosProfile::default())?;
-    r2r::log_info!(
-        &logger,
-        "teleop node: {} Hz, Twist on {}, e-stop on {}",
-        rate_hz,
-        t.cmd_vel,
-        t.e_stop
-    );
-    let mut bridge = crate::teleop::TeleopBridge::new(0.5);
-    let period = Duration::from_secs_f64(1.0 / rate_hz.max(1e-3));
-    let clock = Instant::now();
-    let mut next_tick = clock;
-    let mut last_mode = None;
-    let mut twist = Twist::default();
-    loop {
-        if let Some(d) = limits.duration
-            && clock.elapsed() >= d
-        {
-            break;
-        }
-        node.spin_once(next_tick.saturating_duration_since(Instant::now()));
-        if Instant::now() < next_tick {
-            continue;
-        }
-        let now = clock.elapsed().as_secs_f64();
-        let Some(out) = source(now, period.as_secs_f64()) else {
-            break;
-        };
-        if last_mode != Some(out.mode) {
-            r2r::log_info!(&logger, "mode {:?}", out.mode);
-            last_mode = Some(out.mode);
-        }
-        let m = bridge.cycle(&out, period.as_secs_f64());
-        (twist.linear.x, twist.linear.y, twist.linear.z) = (m.twist.0[0], m.twist.0[1], 0.0);
-        (twist.angular.x, twist.angular.y, twist.angular.z) = (0.0, 0.0, m.twist.1[2]);
-        twist_pub.publish(&twist)?;
-        if let Some(data) = m.e_stop {
-            estop_pub.publish(&Bool { data })?;
-        }
-        next_tick += period;
-        let after = Instant::now();
-        if next_tick + period < after {
-            next_tick = after;
         }
     }
     Ok(())

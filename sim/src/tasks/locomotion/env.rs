@@ -11,7 +11,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::glamx::Quat;
 use rapier3d::prelude::{ColliderHandle, Vec3};
-use robots::{ObservationScales, RobotSpec, proprio_obs_dim};
+use robots::contract::{ActionMap, DeployContract, ObsLayout, ObsSources, ObsTerm};
+use robots::{ObservationScales, RobotSpec};
 use std::sync::Arc;
 
 /// A legged robot asked to follow `[vx, vy, yaw rate]` commands.
@@ -65,6 +66,82 @@ pub struct LocomotionEnv {
     gait: Option<robots::TrotGenerator>,
     gait_offsets: Vec<f32>,
     shifted_action: Vec<f32>,
+    /// What the policy observes and commands (the deploy contract); the observation is written
+    /// through its layout.
+    contract: DeployContract,
+    /// Where the noisy quantities sit in the observation.
+    noise_at: NoiseOffsets,
+    /// Ground height below each height-scan point this step (with noise). `[scan points]`
+    ground_z: Vec<f32>,
+}
+
+/// Offsets of the observation slices that get sensor noise.
+#[derive(Debug, Clone, Copy)]
+struct NoiseOffsets {
+    lin_vel: usize,
+    ang_vel: usize,
+    gravity: usize,
+    dof_pos: usize,
+    dof_vel: usize,
+}
+
+/// The locomotion task's deploy contract: the legged proprioceptive slices, the trot phase and
+/// the height scan when configured; joint targets `default + action_scale * action` plus the
+/// trot offsets.
+fn locomotion_contract(
+    world: &RobotWorld,
+    config: &LocomotionConfig,
+    scales: &ObservationScales,
+) -> Result<DeployContract, SimError> {
+    let spec = world.spec();
+    let names: Vec<String> = spec.joints.iter().map(|j| j.name.clone()).collect();
+    let err = |e: robots::contract::ContractError| SimError::Config {
+        key: "env".into(),
+        message: e.to_string(),
+    };
+    let mut observation =
+        robots::proprio_layout(&names, world.default_positions(), scales).map_err(err)?;
+    if let Some(g) = &config.gait {
+        observation
+            .push(ObsTerm::GaitPhase { gait: g.clone() }, None)
+            .map_err(err)?;
+    }
+    if let Some(scan) = &config.height_scan {
+        observation.push(scan.term(), None).map_err(err)?;
+    }
+    Ok(DeployContract {
+        observation,
+        action: ActionMap {
+            default: world.default_positions().to_vec(),
+            scale: (0..names.len())
+                .map(|k| spec.joint_action_scale(k) as f32)
+                .collect(),
+            joints: names,
+            gait: config.gait.clone(),
+        },
+        control_dt: config.physics.control_dt,
+    })
+}
+
+impl NoiseOffsets {
+    fn of(layout: &ObsLayout) -> Result<Self, SimError> {
+        let at = |name: &str| {
+            layout
+                .find(name)
+                .map(|s| s.offset)
+                .ok_or_else(|| SimError::Config {
+                    key: "env".into(),
+                    message: format!("the observation has no '{name}' slice"),
+                })
+        };
+        Ok(Self {
+            lin_vel: at("base_lin_vel")?,
+            ang_vel: at("base_ang_vel")?,
+            gravity: at("projected_gravity")?,
+            dof_pos: at("joint_pos")?,
+            dof_vel: at("joint_vel")?,
+        })
+    }
 }
 
 fn joint_names(spec: &RobotSpec) -> Vec<&str> {
@@ -141,6 +218,10 @@ impl LocomotionEnv {
         };
         let dt = config.physics.control_dt;
         let steps_of = |s: f32| (s / dt).round().max(1.0) as u32;
+        let scales = ObservationScales::default();
+        let contract = locomotion_contract(&world, &config, &scales)?;
+        let noise_at = NoiseOffsets::of(&contract.observation)?;
+        let ground_z = vec![0.0; config.height_scan.as_ref().map_or(0, |h| h.dim())];
         Ok(Self {
             world,
             feet,
@@ -171,7 +252,7 @@ impl LocomotionEnv {
             touchdown: vec![0.0; num_feet],
             term_sums: RewardTerms::default(),
             term_steps: 0,
-            scales: ObservationScales::default(),
+            scales,
             level,
             episode_steps: 0,
             commanded_offset: [0.0; 2],
@@ -182,6 +263,9 @@ impl LocomotionEnv {
             gait,
             gait_offsets: vec![0.0; n],
             shifted_action: vec![0.0; n],
+            contract,
+            noise_at,
+            ground_z,
             config,
         })
     }
@@ -295,22 +379,21 @@ impl LocomotionEnv {
         }
     }
 
-    /// Writes the observation with uniform noise added (amplitudes in raw units, scaled like
-    /// the quantity they perturb).
+    /// Writes the observation through the contract's layout, with uniform noise added
+    /// (amplitudes in raw units, scaled like the quantity they perturb; the height-scan noise is
+    /// drawn first, then the proprioceptive noise).
     fn observe(&mut self, obs: &mut [f32]) {
-        let proprio = proprio_obs_dim(self.q.len());
-        if let Some(g) = &self.gait {
-            let phase = g.phase(self.episode_steps as f64 * self.dt as f64);
-            obs[proprio..proprio + robots::GAIT_OBS_DIM].copy_from_slice(&g.observation(phase));
-        }
+        let base = self.world.base_state();
+        let gait_phase = self
+            .gait
+            .as_ref()
+            .map(|g| g.observation(g.phase(self.episode_steps as f64 * self.dt as f64)));
         if let Some(scan) = &self.config.height_scan {
-            let start = proprio + self.gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM);
-            let base = self.world.base_state();
             let heading = base.rot_w * Vec3::X;
             let yaw = heading.y.atan2(heading.x);
             let amplitude = scan.noise * self.config.noise.level;
             let rng = &mut self.rng;
-            scan.write(
+            scan.ground_heights(
                 &self.world,
                 base.pos_w.to_array(),
                 yaw,
@@ -321,28 +404,37 @@ impl LocomotionEnv {
                         0.0
                     }
                 },
-                &mut obs[start..start + scan.dim()],
+                &mut self.ground_z,
             );
         }
-        let obs = &mut obs[..proprio];
-        let ok = self.world.observe_proprio(
-            &self.q,
-            &self.qd,
-            self.command,
-            &self.last_action,
-            &self.scales,
-            obs,
-        );
-        debug_assert!(ok, "observation buffer has the wrong length");
-        let (n, s, nj) = (self.config.noise, self.scales, self.q.len());
+        let src = ObsSources {
+            lin_vel_b: base.lin_vel_b.to_array(),
+            ang_vel_b: base.ang_vel_b.to_array(),
+            gravity_b: base.gravity_b.to_array(),
+            command: self.command,
+            joint_pos: &self.q,
+            joint_vel: &self.qd,
+            last_action: &self.last_action,
+            gait_phase,
+            base_z: base.pos_w.z,
+            ground_z: self
+                .config
+                .height_scan
+                .as_ref()
+                .map(|_| self.ground_z.as_slice()),
+            raw: &[],
+        };
+        let written = self.contract.observation.write(&src, obs);
+        debug_assert!(written.is_ok(), "observation: {written:?}");
+        let (n, s, nj, at) = (self.config.noise, self.scales, self.q.len(), self.noise_at);
         for i in 0..3 {
-            obs[i] += self.noise(n.lin_vel) * s.lin_vel;
-            obs[3 + i] += self.noise(n.ang_vel) * s.ang_vel;
-            obs[6 + i] += self.noise(n.gravity);
+            obs[at.lin_vel + i] += self.noise(n.lin_vel) * s.lin_vel;
+            obs[at.ang_vel + i] += self.noise(n.ang_vel) * s.ang_vel;
+            obs[at.gravity + i] += self.noise(n.gravity);
         }
         for j in 0..nj {
-            obs[12 + j] += self.noise(n.dof_pos) * s.dof_pos;
-            obs[12 + nj + j] += self.noise(n.dof_vel) * s.dof_vel;
+            obs[at.dof_pos + j] += self.noise(n.dof_pos) * s.dof_pos;
+            obs[at.dof_vel + j] += self.noise(n.dof_vel) * s.dof_vel;
         }
     }
 }
@@ -487,9 +579,7 @@ impl Env for LocomotionEnv {
     }
 
     fn obs_dim(&self) -> usize {
-        proprio_obs_dim(self.q.len())
-            + self.gait.as_ref().map_or(0, |_| robots::GAIT_OBS_DIM)
-            + self.config.height_scan.as_ref().map_or(0, |h| h.dim())
+        self.contract.observation.dim()
     }
 
     fn action_dim(&self) -> usize {
@@ -645,11 +735,18 @@ impl Env for LocomotionEnv {
     }
 
     fn mirror(&self) -> Result<crate::env::Mirror, String> {
-        super::locomotion_mirror(
-            self.world.spec(),
-            self.gait.is_some(),
-            self.config.height_scan.as_ref(),
-        )
+        super::locomotion_mirror(self.world.spec(), &self.contract.observation)
+    }
+
+    fn step_info(&self) -> crate::env::StepInfo {
+        crate::env::StepInfo {
+            fall: Some(self.ended_in_fall),
+            success: None,
+        }
+    }
+
+    fn contract(&self) -> Option<DeployContract> {
+        Some(self.contract.clone())
     }
 
     fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {

@@ -66,9 +66,39 @@ pub fn eval_terrain_label(kind: &TerrainKind) -> String {
     }
 }
 
+/// The test terrain with label `label` (see [`eval_terrain_label`]: `flat`, `rough`,
+/// `slope_up`, `stairs_down`, ...), for placing a robot on one outside an eval run (the ROS 2
+/// sim node). The error lists the labels.
+pub fn eval_terrain_by_label(label: &str) -> Result<TerrainKind, SimError> {
+    let mut labels = Vec::new();
+    for set in EVAL_SET_NAMES {
+        for kind in eval_terrains(set)? {
+            let l = eval_terrain_label(&kind);
+            if l == label {
+                return Ok(kind);
+            }
+            if !labels.contains(&l) {
+                labels.push(l);
+            }
+        }
+    }
+    Err(SimError::Config {
+        key: "terrain".into(),
+        message: format!("unknown test terrain '{label}'; terrains: {labels:?}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terrains_are_found_by_label_and_unknown_labels_listed() {
+        let kind = eval_terrain_by_label("stairs_up").expect("stairs_up");
+        assert_eq!(eval_terrain_label(&kind), "stairs_up");
+        let e = eval_terrain_by_label("lava").unwrap_err().to_string();
+        assert!(e.contains("'lava'") && e.contains("stairs_down"), "{e}");
+    }
 
     #[test]
     fn every_named_set_builds_and_validates() {

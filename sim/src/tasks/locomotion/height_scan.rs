@@ -4,6 +4,7 @@
 //! scale`. legged_gym samples 17 x 11 points 0.1 m apart for ANYmal; the default here is a
 //! 13 x 7 grid sized for the project's A1-class quadruped.
 
+use robots::contract::{ObsTerm, height_scan_points};
 use serde::{Deserialize, Serialize};
 
 /// Where the ground is: the ground height (m) below world `(x, y)`, looked for downwards from
@@ -93,12 +94,24 @@ impl HeightScan {
         Ok(())
     }
 
-    /// Writes the scaled heights for a base at `base` (world, m) heading `yaw` (rad), row by row
-    /// (`x` outer, `y` inner), adding `noise(i)` metres to point `i` before scaling.
+    /// The observation slice these heights fill (the deploy contract's `height_scan`).
+    pub fn term(&self) -> ObsTerm {
+        ObsTerm::HeightScan {
+            x: self.x.clone(),
+            y: self.y.clone(),
+            base_offset: self.base_offset,
+            clip_m: 1.0,
+            scale: self.scale,
+        }
+    }
+
+    /// Writes the ground height below each grid point for a base at `base` (world, m) heading
+    /// `yaw` (rad), row by row (`x` outer, `y` inner), adding `noise(i)` metres to point `i`.
+    /// The observation entries are then [`ObsTerm::HeightScan`]'s function of these.
     ///
     /// # Shapes
     /// `out: [x.len() * y.len()]`
-    pub fn write(
+    pub fn ground_heights(
         &self,
         ground: &impl GroundQuery,
         base: [f32; 3],
@@ -106,16 +119,9 @@ impl HeightScan {
         mut noise: impl FnMut() -> f32,
         out: &mut [f32],
     ) {
-        let (s, c) = yaw.sin_cos();
-        let mut i = 0;
-        for &dx in &self.x {
-            for &dy in &self.y {
-                let px = base[0] + c * dx - s * dy;
-                let py = base[1] + s * dx + c * dy;
-                let ground = ground.ground_z(px, py, base[2]) + noise();
-                out[i] = (base[2] - self.base_offset - ground).clamp(-1.0, 1.0) * self.scale;
-                i += 1;
-            }
+        let points = height_scan_points(&self.x, &self.y, [base[0], base[1]], yaw);
+        for (o, [px, py]) in out.iter_mut().zip(points) {
+            *o = ground.ground_z(px, py, base[2]) + noise();
         }
     }
 }
@@ -124,6 +130,21 @@ impl HeightScan {
 mod tests {
     use super::*;
     use crate::terrain::{Terrain, TerrainKind};
+    use robots::contract::{ObsLayout, ObsSources};
+
+    /// The observation entries of `scan` for a base at `base` heading `yaw`, through the layout.
+    fn observe(scan: &HeightScan, ground: &Terrain, base: [f32; 3], yaw: f32, out: &mut [f32]) {
+        let mut heights = vec![0.0; scan.dim()];
+        scan.ground_heights(ground, base, yaw, || 0.0, &mut heights);
+        let mut layout = ObsLayout::new();
+        layout.push(scan.term(), None).expect("term");
+        let src = ObsSources {
+            base_z: base[2],
+            ground_z: Some(&heights),
+            ..Default::default()
+        };
+        layout.write(&src, out).expect("write");
+    }
 
     #[test]
     fn flat_ground_at_standing_height_reads_zero_and_clips_far_below() {
@@ -131,9 +152,9 @@ mod tests {
         assert_eq!(scan.dim(), 91);
         let flat = Terrain::new(TerrainKind::Flat, 0);
         let mut out = vec![f32::NAN; scan.dim()];
-        scan.write(&flat, [3.0, -2.0, 0.3], 0.7, || 0.0, &mut out);
+        observe(&scan, &flat, [3.0, -2.0, 0.3], 0.7, &mut out);
         assert!(out.iter().all(|v| v.abs() < 1e-6), "{out:?}");
-        scan.write(&flat, [0.0, 0.0, 2.0], 0.0, || 0.0, &mut out);
+        observe(&scan, &flat, [0.0, 0.0, 2.0], 0.0, &mut out);
         assert!(
             out.iter().all(|&v| v == 5.0),
             "clipped at 1 m times scale 5"
@@ -162,11 +183,11 @@ mod tests {
         };
         let mut out = [0.0; 2];
         // Facing +y: the point 1.2 m ahead is at (0, 1.2), on the first tread.
-        scan.write(
+        observe(
+            &scan,
             &stairs,
             [0.0, 0.0, 0.6],
             std::f32::consts::FRAC_PI_2,
-            || 0.0,
             &mut out,
         );
         assert!((out[0] - 0.3).abs() < 1e-4, "{out:?}");

@@ -1,65 +1,16 @@
-//! The locomotion observation's mirror image (reflection y -> -y through the base's x-z plane):
-//! lateral velocity, roll and yaw rates, lateral gravity and the lateral and yaw commands change
-//! sign; legs trade places (`robots::joint_mirror`); the trot generator's diagonal pairs trade
-//! places, which is half a period of phase; height-scan columns trade places across the heading.
+//! The locomotion observation's mirror image (reflection y -> -y through the base's x-z plane),
+//! read from the deploy contract's observation layout ([`robots::contract::ObsLayout::mirror`]):
+//! legs trade places by name ([`robots::joint_mirror`]).
 
 use crate::env::Mirror;
-use crate::tasks::locomotion::HeightScan;
-use robots::{GAIT_OBS_DIM, RobotSpec, SignedPermutation, joint_mirror, proprio_obs_dim};
+use robots::RobotSpec;
+use robots::contract::ObsLayout;
 
-/// The mirror of the locomotion observation `[proprio | gait phase? | height scan?]` and of
-/// the action for `spec`. Errors say which part has no mirror image.
-pub fn locomotion_mirror(
-    spec: &RobotSpec,
-    gait: bool,
-    height_scan: Option<&HeightScan>,
-) -> Result<Mirror, String> {
-    let joints = joint_mirror(spec)?;
-    let n = joints.len();
-    let mut obs = SignedPermutation::identity(proprio_obs_dim(n));
-    // Base linear velocity, angular velocity (a pseudovector: x and z flip), gravity, command.
-    for (i, s) in [
-        1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, -1.0,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        obs.sign[i] = s;
-    }
-    // Joint positions, velocities and last actions.
-    for block in 0..3 {
-        let start = 12 + block * n;
-        for j in 0..n {
-            obs.index[start + j] = start + joints.index[j];
-            obs.sign[start + j] = joints.sign[j];
-        }
-    }
-    if gait {
-        // (sin, cos) of phase + 1/2.
-        let start = obs.len();
-        obs.index.extend([start, start + 1]);
-        obs.sign.extend([-1.0; GAIT_OBS_DIM]);
-    }
-    if let Some(scan) = height_scan {
-        let start = obs.len();
-        let ny = scan.y.len();
-        let flipped: Vec<usize> = scan
-            .y
-            .iter()
-            .map(|y| {
-                scan.y
-                    .iter()
-                    .position(|other| (other + y).abs() < 1e-5)
-                    .ok_or_else(|| format!("height_scan.y has no offset at {} to mirror {y}", -y))
-            })
-            .collect::<Result<_, _>>()?;
-        for ix in 0..scan.x.len() {
-            for fy in &flipped {
-                obs.index.push(start + ix * ny + fy);
-                obs.sign.push(1.0);
-            }
-        }
-    }
+/// The mirror of the observation laid out by `layout` and of the action of `spec`. Errors say
+/// which part has no mirror image.
+pub fn locomotion_mirror(spec: &RobotSpec, layout: &ObsLayout) -> Result<Mirror, String> {
+    let joints = robots::joint_mirror(spec)?;
+    let obs = layout.mirror(&joints).map_err(|e| e.to_string())?;
     Ok(Mirror {
         obs,
         action: joints,
@@ -68,13 +19,29 @@ pub fn locomotion_mirror(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::Terrain;
+    use crate::env::Env;
+    use crate::tasks::locomotion::{HeightScan, LocomotionConfig, LocomotionEnv};
+    use robots::{GAIT_OBS_DIM, TrotGait, proprio_obs_dim};
+    use std::sync::Arc;
+
+    fn rough_env(scan: HeightScan) -> Result<LocomotionEnv, crate::SimError> {
+        let spec = Arc::new(robots::load_builtin_or_path("quadruped").expect("quadruped"));
+        let config = LocomotionConfig {
+            gait: Some(TrotGait::default()),
+            height_scan: Some(scan),
+            ..LocomotionConfig::default()
+        };
+        LocomotionEnv::new(spec, Terrain::flat(), config, 1)
+    }
 
     #[test]
     fn the_rough_terrain_observation_mirrors_onto_itself() {
-        let spec = robots::load_builtin_or_path("quadruped").expect("quadruped");
         let scan = HeightScan::default();
-        let m = locomotion_mirror(&spec, true, Some(&scan)).expect("mirror");
+        let m = rough_env(scan.clone())
+            .expect("env")
+            .mirror()
+            .expect("mirror");
         assert_eq!(m.obs.len(), proprio_obs_dim(12) + GAIT_OBS_DIM + scan.dim());
         assert_eq!(m.action.len(), 12);
         assert!(m.obs.is_involution() && m.action.is_involution());
@@ -105,12 +72,14 @@ mod tests {
 
     #[test]
     fn a_lopsided_scan_grid_says_why_it_has_no_mirror() {
-        let spec = robots::load_builtin_or_path("quadruped").expect("quadruped");
         let scan = HeightScan {
             y: vec![0.0, 0.1, 0.2],
             ..Default::default()
         };
-        let e = locomotion_mirror(&spec, true, Some(&scan)).unwrap_err();
-        assert!(e.contains("height_scan.y"), "{e}");
+        let e = rough_env(scan).expect("env").mirror().unwrap_err();
+        assert!(
+            e.contains("height_scan") && e.contains("y has no offset"),
+            "{e}"
+        );
     }
 }

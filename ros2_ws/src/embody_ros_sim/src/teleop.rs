@@ -1,6 +1,6 @@
 //! The teleop node's core: one [`TeleopOutput`] per cycle in (from a gamepad through
 //! `sim::command::Teleop`, or a command script), the `cmd_vel` twist and the e-stop message out.
-//! Plain Rust, no ROS: `crate::ros::run_teleop_node` only wraps it.
+//! Plain Rust, no ROS: `crate::ros::run_teleop_node` (feature `ros`) only wraps it.
 //!
 //! E-stop rule: the node publishes `true` when its user enters e-stop (and repeats it while the
 //! mode stays e-stop, so a late subscriber still stops), and `false` once, when the user leaves

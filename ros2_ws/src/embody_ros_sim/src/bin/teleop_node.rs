@@ -4,13 +4,14 @@
 //!
 //! ```sh
 //! source ros2_ws/env.sh
-//! cargo run -p embody_ros --features ros,gamepad --bin teleop_node
-//! cargo run -p embody_ros --features ros --bin teleop_node -- --commands assets/commands/demo.toml
+//! cargo run -p embody_ros_sim --features ros,gamepad --bin teleop_node
+//! cargo run -p embody_ros_sim --features ros --bin teleop_node -- --commands assets/commands/demo.toml
 //! ```
 
 use clap::Parser;
 use embody_ros::config::{NodeConfig, config_dir};
-use embody_ros::ros::{RunLimits, run_teleop_node};
+use embody_ros::ros::RunLimits;
+use embody_ros_sim::ros::run_teleop_node;
 use sim::command::{CommandScript, GamepadMapping, TeleopOutput};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,0 +1,133 @@
+//! The task registry: every task the command line knows, registered once. `train`, `eval`,
+//! `play`, `checkpoint upgrade` and the training visualisation look tasks up here by name; no
+//! other code matches on task names. A new task adds one entry (and its `VizEnv` impl).
+
+use super::play::{PlayArgs, run_locomotion_play};
+use super::train::{EvalArgs, TrainArgs, print_eval, print_locomotion_eval, train_task};
+use anyhow::Context;
+use policies::config::TrainConfig;
+use policies::deploy::DeployPolicy;
+use policies::runner::{evaluate, evaluate_locomotion};
+use robots::contract::DeployContract;
+use sim::env::{Env, VecEnv};
+use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
+use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv};
+use sim::tasks::pendulum::{PendulumConfig, PendulumEnv};
+use std::path::Path;
+
+/// What the command line does with one task, without knowing its env type.
+pub struct TaskEntry {
+    /// The name on the command line and in configs (`task = "..."`).
+    pub name: &'static str,
+    /// One line for `--help` and error messages.
+    pub about: &'static str,
+    /// Trains with `config` into the run folder (`embody train`).
+    pub train: fn(&TrainArgs, &TrainConfig, &Path) -> anyhow::Result<()>,
+    /// Evaluates the deploy runtime of checkpoint folder `dir` trained with `config` on the
+    /// task's held-out test set and prints the result (`embody eval`).
+    pub eval: fn(&mut DeployPolicy, &TrainConfig, &EvalArgs, &Path) -> anyhow::Result<()>,
+    /// The deploy contract of the task built from `config` (`checkpoint upgrade`).
+    pub contract: fn(&TrainConfig) -> anyhow::Result<Option<DeployContract>>,
+    /// Runs a policy interactively (`embody play`), for tasks that have a robot to steer.
+    pub play: Option<fn(PlayArgs) -> anyhow::Result<()>>,
+}
+
+/// Every task.
+pub static TASKS: &[TaskEntry] = &[
+    TaskEntry {
+        name: "cartpole",
+        about: "Rapier cart-pole balance (classic control)",
+        train: |args, config, dir| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            train_task(cartpole_venv(n, seed), args, config, dir)
+        },
+        eval: |actor, config, args, dir| {
+            let n = config.runner.num_envs.min(args.episodes.max(1));
+            let steps = 100 * CartPoleConfig::default().max_steps as usize;
+            let stats = evaluate(
+                actor,
+                &mut cartpole_venv(n, args.seed),
+                args.episodes,
+                steps,
+            )?;
+            print_eval(args, dir, stats)
+        },
+        contract: |_| Ok(None),
+        play: None,
+    },
+    TaskEntry {
+        name: "pendulum",
+        about: "Rapier pendulum swing-up (classic control)",
+        train: |args, config, dir| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            train_task(pendulum_venv(n, seed), args, config, dir)
+        },
+        eval: |actor, config, args, dir| {
+            let n = config.runner.num_envs.min(args.episodes.max(1));
+            let steps = 100 * PendulumConfig::default().max_steps as usize;
+            let stats = evaluate(
+                actor,
+                &mut pendulum_venv(n, args.seed),
+                args.episodes,
+                steps,
+            )?;
+            print_eval(args, dir, stats)
+        },
+        contract: |_| Ok(None),
+        play: None,
+    },
+    TaskEntry {
+        name: "locomotion",
+        about: "a legged robot following velocity commands (flat or rough terrain)",
+        train: |args, config, dir| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            train_task(locomotion_venv(config, n, seed)?, args, config, dir)
+        },
+        eval: |actor, config, args, dir| {
+            let task: LocomotionConfig = config.env_config()?;
+            let spec = std::sync::Arc::new(robots::load_builtin_or_path(&task.robot)?);
+            let stats =
+                evaluate_locomotion(actor, spec, &task, &args.terrain, args.episodes, args.seed)?;
+            print_locomotion_eval(args, dir, &stats)
+        },
+        contract: |config| Ok(locomotion_venv(config, 1, 0)?.envs()[0].contract()),
+        play: Some(run_locomotion_play),
+    },
+];
+
+fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {
+    VecEnv::new(num_envs, |i| {
+        CartPoleEnv::new(CartPoleConfig::default(), seed ^ i as u64)
+    })
+}
+
+fn pendulum_venv(num_envs: usize, seed: u64) -> VecEnv<PendulumEnv> {
+    VecEnv::new(num_envs, |i| {
+        PendulumEnv::new(PendulumConfig::default(), seed ^ i as u64)
+    })
+}
+
+/// Locomotion envs from the `[env]` table of `config`.
+pub(crate) fn locomotion_venv(
+    config: &TrainConfig,
+    num_envs: usize,
+    seed: u64,
+) -> anyhow::Result<VecEnv<LocomotionEnv>> {
+    let task: LocomotionConfig = config.env_config()?;
+    let spec = std::sync::Arc::new(
+        robots::load_builtin_or_path(&task.robot)
+            .with_context(|| format!("env.robot: loading '{}'", task.robot))?,
+    );
+    let terrain = sim::Terrain::new(task.terrain, seed);
+    Ok(VecEnv::try_new(num_envs, |i| {
+        LocomotionEnv::new(spec.clone(), terrain.clone(), task.clone(), seed ^ i as u64)
+    })?)
+}
+
+/// The task called `name`; the error lists the tasks.
+pub fn task(name: &str) -> anyhow::Result<&'static TaskEntry> {
+    TASKS.iter().find(|t| t.name == name).ok_or_else(|| {
+        let names: Vec<&str> = TASKS.iter().map(|t| t.name).collect();
+        anyhow::anyhow!("unknown task '{name}'; tasks: {names:?}")
+    })
+}
