@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 pub struct RunnerState {
     /// Observation length of the task.
     pub obs_dim: usize,
+    /// Inputs of the critic: `obs_dim`, plus the privileged state of an asymmetric critic
+    /// (0 in checkpoints written before privileged critics: the critic sees the observation).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub critic_obs_dim: usize,
     /// Action length of the task.
     pub act_dim: usize,
     /// Iterations completed.
@@ -32,6 +36,22 @@ pub struct RunnerState {
     pub recent_returns: Vec<f32>,
     /// Lengths of the last (up to 100) finished episodes.
     pub recent_lengths: Vec<f32>,
+}
+
+fn is_zero(v: &usize) -> bool {
+    *v == 0
+}
+
+impl RunnerState {
+    /// Inputs of the critic (the observation's length where the state predates privileged
+    /// critics).
+    pub fn critic_obs_dim(&self) -> usize {
+        if self.critic_obs_dim == 0 {
+            self.obs_dim
+        } else {
+            self.critic_obs_dim
+        }
+    }
 }
 
 fn file_err(path: &Path, message: impl std::fmt::Display) -> PolicyError {
@@ -105,6 +125,7 @@ pub fn manifest(
                 .map(String::from)
                 .to_vec(),
             obs_dim: state.obs_dim,
+            critic_obs_dim: state.critic_obs_dim,
             act_dim: state.act_dim,
             actor_hidden: config.policy.actor_hidden.clone(),
             critic_hidden: config.policy.critic_hidden.clone(),
@@ -202,9 +223,15 @@ pub fn load(dir: &Path, device: &Device) -> Result<Checkpoint, PolicyError> {
     let state: RunnerState = serde_json::from_str(&text)
         .map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
     let model_path = dir.join("model.bpk");
-    let model = ActorCritic::new(state.obs_dim, state.act_dim, &config.policy, device)
-        .try_load_file(&model_path)
-        .map_err(|e| file_err(&model_path, format!("corrupt or truncated model: {e}")))?;
+    let model = ActorCritic::new_asymmetric(
+        state.obs_dim,
+        state.critic_obs_dim(),
+        state.act_dim,
+        &config.policy,
+        device,
+    )
+    .try_load_file(&model_path)
+    .map_err(|e| file_err(&model_path, format!("corrupt or truncated model: {e}")))?;
     Ok(Checkpoint {
         config,
         state,

@@ -645,6 +645,7 @@ mod tests {
         rms.update(&batch);
         let state = RunnerState {
             obs_dim,
+            critic_obs_dim: 0,
             act_dim,
             iteration: 1,
             total_steps: 0,

@@ -44,13 +44,13 @@ pub enum PolicyError {
     #[error(transparent)]
     Sim(#[from] sim::SimError),
     /// A rollout did not fit its storage (a buffer of the wrong length, or a full storage).
-    #[cfg(feature = "train")]
+    #[cfg(feature = "rl")]
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
 }
 
 impl PolicyError {
-    #[cfg_attr(not(feature = "train"), allow(dead_code))]
+    #[cfg_attr(not(feature = "rl"), allow(dead_code))]
     pub(crate) fn config(key: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Config {
             key: key.into(),

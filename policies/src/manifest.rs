@@ -36,6 +36,10 @@ pub struct ModuleEntry {
     pub files: Vec<String>,
     /// Observation length the actor takes.
     pub obs_dim: usize,
+    /// Inputs of an asymmetric critic (observation + privileged state); absent (0) when the
+    /// critic takes the actor's observation. Deployment never needs the critic.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub critic_obs_dim: usize,
     /// Action length the actor gives.
     pub act_dim: usize,
     /// Hidden widths of the actor.
@@ -58,6 +62,10 @@ pub struct Manifest {
     /// The deploy contract, for tasks that deploy to a robot.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<DeployContract>,
+}
+
+fn is_zero(v: &usize) -> bool {
+    *v == 0
 }
 
 fn file_err(path: &Path, message: impl std::fmt::Display) -> PolicyError {
@@ -158,6 +166,7 @@ mod tests {
                 kind: "actor_critic_mlp".into(),
                 files: vec!["policy.safetensors".into()],
                 obs_dim: 5,
+                critic_obs_dim: 0,
                 act_dim: 2,
                 actor_hidden: vec![8],
                 critic_hidden: vec![8],

@@ -76,6 +76,19 @@ pub trait Env: Send {
             message: "this task has no robot state to start from".into(),
         })
     }
+    /// Length of the privileged observation an asymmetric critic sees after the actor's
+    /// observation (noise-free or simulator-only state: Isaac Lab's and legged_gym's privileged
+    /// observations); 0 for tasks without one.
+    fn privileged_dim(&self) -> usize {
+        0
+    }
+    /// Writes the privileged observation of the current state.
+    ///
+    /// # Shapes
+    /// `out: [privileged_dim]`
+    fn write_privileged(&self, out: &mut [f32]) {
+        let _ = out;
+    }
     /// The named flags of the last [`Env::step`] (read before the env resets). Tasks without
     /// flags report none.
     fn step_info(&self) -> StepInfo {

@@ -4,7 +4,7 @@
 use policies::config::TrainConfig;
 use policies::runner::{LocomotionEvalStats, OnPolicyRunner};
 use sim::Terrain;
-use sim::env::VecEnv;
+use sim::env::{Env, VecEnv};
 use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv, RewardTerms, TerrainCurriculum};
 use std::sync::Arc;
 
@@ -347,4 +347,61 @@ fn the_mirror_loss_needs_a_task_with_a_mirror() {
     .expect("refused")
     .to_string();
     assert!(e.contains("ppo.mirror_loss_coef"), "{e}");
+}
+
+/// Asymmetric actor-critic: with `env.privileged_critic` the critic takes the observation and
+/// the true base state, the actor (what deploys) the observation alone; training runs and a
+/// checkpoint keeps the critic's width.
+#[test]
+fn a_privileged_critic_sees_the_true_state_and_the_actor_does_not() {
+    use sim::tasks::locomotion::PRIVILEGED_DIM;
+    let mut runner = runner_for(
+        "locomotion.toml",
+        &[
+            "runner.num_envs=8",
+            "ppo.num_steps_per_env=8",
+            "env.privileged_critic=true",
+        ],
+    );
+    let od = runner.venv.obs_dim();
+    assert_eq!(runner.venv.privileged_dim(), PRIVILEGED_DIM);
+    assert_eq!(runner.ppo.model.obs_dim(), od);
+    assert_eq!(runner.ppo.model.critic_obs_dim(), od + PRIVILEGED_DIM);
+    let mut privileged = vec![0.0; 8 * PRIVILEGED_DIM];
+    runner.venv.write_privileged(&mut privileged);
+    let base = runner.venv.envs()[0].world().base_state();
+    assert_eq!(
+        privileged[0],
+        base.lin_vel_b.x * 2.0,
+        "true velocity, scaled"
+    );
+    assert_eq!(privileged[6..9], base.gravity_b.to_array());
+    assert!(
+        (0.1..0.6).contains(&privileged[9]),
+        "base height above the ground: {}",
+        privileged[9]
+    );
+    let stats = runner.iterate().expect("iterates");
+    assert!(stats.update.value_loss.is_finite(), "{stats:?}");
+    let state = runner.runner_state();
+    assert_eq!(state.critic_obs_dim(), od + PRIVILEGED_DIM);
+    let dir = std::env::temp_dir().join(format!("embody-privileged-{}", std::process::id()));
+    let config = TrainConfig::load(
+        &embody_tests::repo_root().join("assets/configs/locomotion.toml"),
+        &["env.privileged_critic=true".to_string()],
+    )
+    .expect("config");
+    policies::checkpoint::save(
+        &dir,
+        &runner.ppo.model,
+        &runner.ppo.optim,
+        &state,
+        &config,
+        runner.venv.envs()[0].contract().as_ref(),
+    )
+    .expect("save");
+    let loaded = policies::checkpoint::load(&dir, &burn::tensor::Device::flex()).expect("load");
+    assert_eq!(loaded.model.critic_obs_dim(), od + PRIVILEGED_DIM);
+    assert_eq!(loaded.model.obs_dim(), od);
+    let _ = std::fs::remove_dir_all(&dir);
 }

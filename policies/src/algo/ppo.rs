@@ -201,11 +201,16 @@ impl Ppo {
         })
     }
 
-    /// Sets the mirror the mirror loss uses (`ppo.mirror_loss_coef`).
-    pub fn set_mirror(&mut self, mirror: &sim::env::Mirror) {
+    /// Sets the mirror the mirror loss uses (`ppo.mirror_loss_coef`): how an observation and
+    /// an action map onto their mirror images (a task's `sim::env::Env::mirror`).
+    pub fn set_mirror(
+        &mut self,
+        obs: &robots::SignedPermutation,
+        action: &robots::SignedPermutation,
+    ) {
         self.mirror = Some((
-            permutation_matrix(&mirror.obs, &self.device),
-            permutation_matrix(&mirror.action, &self.device),
+            permutation_matrix(obs, &self.device),
+            permutation_matrix(action, &self.device),
         ));
     }
 
@@ -289,7 +294,12 @@ impl Ppo {
                     self.config.clip_low,
                     self.config.clip_high,
                 );
-                let values = self.model.value(obs);
+                // An asymmetric critic sees the observation and the privileged state.
+                let critic_in = match storage.critic_dim {
+                    0 => obs,
+                    cd => matrix(&gather(&storage.critic_obs, cd), b, cd, &dev),
+                };
+                let values = self.model.value(critic_in);
                 let clip = self
                     .config
                     .use_clipped_value_loss

@@ -49,9 +49,21 @@ impl ActorCritic {
         config: &ActorCriticConfig,
         device: &Device,
     ) -> Self {
+        Self::new_asymmetric(obs_dim, obs_dim, act_dim, config, device)
+    }
+
+    /// An asymmetric actor-critic: the critic takes `critic_obs_dim` inputs (the actor's
+    /// observation followed by privileged state), the actor `obs_dim`.
+    pub fn new_asymmetric(
+        obs_dim: usize,
+        critic_obs_dim: usize,
+        act_dim: usize,
+        config: &ActorCriticConfig,
+        device: &Device,
+    ) -> Self {
         Self {
             actor: Mlp::new(obs_dim, &config.actor_hidden, act_dim, device),
-            critic: Mlp::new(obs_dim, &config.critic_hidden, 1, device),
+            critic: Mlp::new(critic_obs_dim, &config.critic_hidden, 1, device),
             log_std: Param::from_tensor(Tensor::<1>::full(
                 [act_dim],
                 config.init_noise_std.ln(),
@@ -70,10 +82,22 @@ impl ActorCritic {
         device: &Device,
         seed: u64,
     ) -> Self {
+        Self::new_seeded_asymmetric(obs_dim, obs_dim, act_dim, config, device, seed)
+    }
+
+    /// As [`Self::new_asymmetric`], with weights drawn from `seed`.
+    pub fn new_seeded_asymmetric(
+        obs_dim: usize,
+        critic_obs_dim: usize,
+        act_dim: usize,
+        config: &ActorCriticConfig,
+        device: &Device,
+        seed: u64,
+    ) -> Self {
         let mut rng = <ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
         Self {
             actor: Mlp::new_seeded(obs_dim, &config.actor_hidden, act_dim, device, &mut rng),
-            critic: Mlp::new_seeded(obs_dim, &config.critic_hidden, 1, device, &mut rng),
+            critic: Mlp::new_seeded(critic_obs_dim, &config.critic_hidden, 1, device, &mut rng),
             log_std: Param::from_tensor(Tensor::<1>::full(
                 [act_dim],
                 config.init_noise_std.ln(),
@@ -90,10 +114,11 @@ impl ActorCritic {
         self.actor.forward(obs)
     }
 
-    /// Values.
+    /// Values of the critic's input: the actor's observation, followed by the privileged state
+    /// for an asymmetric critic.
     ///
     /// # Shapes
-    /// `obs: [batch, obs]` -> `[batch]`
+    /// `obs: [batch, critic_obs]` -> `[batch]`
     pub fn value(&self, obs: Tensor<2>) -> Tensor<1> {
         self.critic.forward(obs).squeeze_dim::<1>(1)
     }
@@ -103,12 +128,20 @@ impl ActorCritic {
         self.actor.input_dim()
     }
 
+    /// Inputs of the critic: the actor's observation, then any privileged state.
+    pub fn critic_obs_dim(&self) -> usize {
+        self.critic.input_dim()
+    }
+
     /// The same policy and value function over `obs_dim` >= [`ActorCritic::obs_dim`]
     /// observations, the new trailing ones weighted zero (see [`Mlp::widen_input`]).
     pub fn widen_obs(self, obs_dim: usize) -> Self {
+        let old = self.actor.input_dim();
+        let critic_dim = self.critic.input_dim() + obs_dim.saturating_sub(old);
         Self {
             actor: self.actor.widen_input(obs_dim),
-            critic: self.critic.widen_input(obs_dim),
+            // Privileged critic inputs stay last: the new observation entries go before them.
+            critic: self.critic.widen_input_at(critic_dim, old),
             log_std: self.log_std,
         }
     }

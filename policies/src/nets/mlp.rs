@@ -131,7 +131,14 @@ impl Mlp {
     /// The same network taking `input` >= [`Mlp::input_dim`] inputs: the new trailing inputs
     /// get zero weights, so the outputs are unchanged until training moves them (fine-tuning
     /// with an observation that gained entries at its end, e.g. a height scan).
-    pub fn widen_input(mut self, input: usize) -> Self {
+    pub fn widen_input(self, input: usize) -> Self {
+        let old = self.input_dim();
+        self.widen_input_at(input, old)
+    }
+
+    /// As [`Self::widen_input`], with the new zero-weighted inputs inserted before input `at`
+    /// (an asymmetric critic keeps its privileged inputs last).
+    pub fn widen_input_at(mut self, input: usize, at: usize) -> Self {
         let old = self.input_dim();
         if let Some(first) = self.layers.first_mut()
             && input > old
@@ -139,10 +146,15 @@ impl Mlp {
             let w = first.weight.val();
             let [_, out] = w.dims();
             let device = w.device();
+            let at = at.min(old);
             let zeros = Tensor::<2>::zeros([input - old, out], &device);
+            let mut parts = vec![w.clone().slice([0..at, 0..out]), zeros];
+            if at < old {
+                parts.push(w.slice([at..old, 0..out]));
+            }
             // Rebuilt from its data: under autodiff a concatenation is no leaf and cannot be a
             // parameter.
-            let wide = Tensor::cat(vec![w, zeros], 0).into_data();
+            let wide = Tensor::cat(parts, 0).into_data();
             first.weight = Param::from_tensor(Tensor::<2>::from_data(wide, &device));
         }
         self

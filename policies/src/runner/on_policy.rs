@@ -154,6 +154,9 @@ impl<E: Env> Collector<'_, E> {
             self.venv.action_dim(),
         );
         let dev = policy.log_std.val().device();
+        // An asymmetric critic's extra inputs (privileged state), after the observation.
+        let pd = self.venv.privileged_dim();
+        let mut privileged = vec![0.0f32; n * pd];
         storage.clear();
         let mut step_noise = vec![0.0f32; n * ad];
         let mut rewards = vec![0.0f32; n];
@@ -167,7 +170,14 @@ impl<E: Env> Collector<'_, E> {
             let obs = normalized(self.obs_norm, &self.venv.obs);
             let obs_t = matrix(&obs, n, od, &dev);
             let dist = policy.distribution(obs_t.clone());
-            let values = to_vec(policy.value(obs_t));
+            let values = if pd > 0 {
+                self.venv.write_privileged(&mut privileged);
+                let critic_in = with_privileged(&obs, od, &privileged, pd);
+                storage.push_critic_obs(&critic_in)?;
+                to_vec(policy.value(matrix(&critic_in, n, od + pd, &dev)))
+            } else {
+                to_vec(policy.value(obs_t))
+            };
             // Env by env, action by action: the order of the draws is part of the run's seed.
             for (i, eps) in step_noise.iter_mut().enumerate() {
                 let xi: f32 = StandardNormal.sample(self.rng);
@@ -203,8 +213,17 @@ impl<E: Env> Collector<'_, E> {
                 for &e in &timed_out {
                     term.extend_from_slice(&self.venv.terminal_obs[e * od..(e + 1) * od]);
                 }
-                let term = normalized(self.obs_norm, &term);
-                let v = to_vec(policy.value(matrix(&term, timed_out.len(), od, &dev)));
+                let mut term = normalized(self.obs_norm, &term);
+                if pd > 0 {
+                    let mut priv_rows = Vec::with_capacity(timed_out.len() * pd);
+                    for &e in &timed_out {
+                        priv_rows.extend_from_slice(
+                            &self.venv.terminal_privileged[e * pd..(e + 1) * pd],
+                        );
+                    }
+                    term = with_privileged(&term, od, &priv_rows, pd);
+                }
+                let v = to_vec(policy.value(matrix(&term, timed_out.len(), od + pd, &dev)));
                 for (k, &e) in timed_out.iter().enumerate() {
                     rewards[e] += self.gamma * v[k];
                 }
@@ -227,8 +246,12 @@ impl<E: Env> Collector<'_, E> {
                 self.lengths.pop_front();
             }
         }
-        let last_obs = normalized(self.obs_norm, &self.venv.obs);
-        let last_values = to_vec(policy.value(matrix(&last_obs, n, od, &dev)));
+        let mut last_obs = normalized(self.obs_norm, &self.venv.obs);
+        if pd > 0 {
+            self.venv.write_privileged(&mut privileged);
+            last_obs = with_privileged(&last_obs, od, &privileged, pd);
+        }
+        let last_values = to_vec(policy.value(matrix(&last_obs, n, od + pd, &dev)));
         let (adv, ret) = compute_gae(
             &storage.rewards,
             &storage.values,
@@ -242,6 +265,33 @@ impl<E: Env> Collector<'_, E> {
         storage.returns = ret;
         Ok(drain_reward_terms(self.venv))
     }
+}
+
+/// A rollout storage for `steps` steps of `venv` (with room for the critic's privileged inputs
+/// when the task has them).
+fn storage_for<E: Env>(venv: &VecEnv<E>, steps: usize) -> RolloutStorage {
+    let storage = RolloutStorage::new(steps, venv.num_envs(), venv.obs_dim(), venv.action_dim());
+    match venv.privileged_dim() {
+        0 => storage,
+        pd => storage.with_critic_obs(venv.obs_dim() + pd),
+    }
+}
+
+/// Rows of `obs` (`od` wide) each followed by its row of `privileged` (`pd` wide): an
+/// asymmetric critic's input.
+///
+/// # Shapes
+/// `obs: [rows * od]`, `privileged: [rows * pd]` -> `[rows * (od + pd)]`
+fn with_privileged(obs: &[f32], od: usize, privileged: &[f32], pd: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(obs.len() + privileged.len());
+    for (o, p) in obs
+        .chunks_exact(od.max(1))
+        .zip(privileged.chunks_exact(pd.max(1)))
+    {
+        out.extend_from_slice(o);
+        out.extend_from_slice(p);
+    }
+    out
 }
 
 /// Mean per-step value of each named reward term since the last drain, over all envs.
@@ -279,19 +329,15 @@ impl<E: Env> OnPolicyRunner<E> {
         }
         let train_device = device.clone().autodiff();
         train_device.seed(seed);
-        let model = ActorCritic::new_seeded(
+        let model = ActorCritic::new_seeded_asymmetric(
             venv.obs_dim(),
+            venv.obs_dim() + venv.privileged_dim(),
             venv.action_dim(),
             policy,
             &train_device,
             seed,
         );
-        let storage = RolloutStorage::new(
-            ppo_config.num_steps_per_env,
-            venv.num_envs(),
-            venv.obs_dim(),
-            venv.action_dim(),
-        );
+        let storage = storage_for(&venv, ppo_config.num_steps_per_env);
         let obs_norm = config
             .empirical_normalization
             .then(|| RunningMeanStd::new(venv.obs_dim()));
@@ -324,7 +370,7 @@ impl<E: Env> OnPolicyRunner<E> {
                     ),
                 ));
             }
-            ppo.set_mirror(&mirror);
+            ppo.set_mirror(&mirror.obs, &mirror.action);
         }
         Ok(Self {
             ppo,
@@ -355,6 +401,11 @@ impl<E: Env> OnPolicyRunner<E> {
     pub fn runner_state(&self) -> crate::checkpoint::RunnerState {
         crate::checkpoint::RunnerState {
             obs_dim: self.venv.obs_dim(),
+            // 0: the critic sees the observation (the field is then left out of state.json).
+            critic_obs_dim: match self.venv.privileged_dim() {
+                0 => 0,
+                pd => self.venv.obs_dim() + pd,
+            },
             act_dim: self.venv.action_dim(),
             iteration: self.iteration,
             total_steps: self.total_steps,
@@ -461,7 +512,19 @@ impl<E: Env> OnPolicyRunner<E> {
                     ),
                 ));
             }
-            self.ppo.model = checkpoint.model.widen_obs(new);
+            let widened = checkpoint.model.widen_obs(new);
+            let critic = new + self.venv.privileged_dim();
+            if widened.critic_obs_dim() != critic {
+                return Err(PolicyError::config(
+                    "init_from",
+                    format!(
+                        "the widened critic takes {} inputs, this task's {critic}: the runs \
+                         differ in privileged state",
+                        widened.critic_obs_dim()
+                    ),
+                ));
+            }
+            self.ppo.model = widened;
             return Ok(());
         }
         self.check_sizes(&checkpoint.state, "init_from")?;
@@ -478,6 +541,17 @@ impl<E: Env> OnPolicyRunner<E> {
         s: &crate::checkpoint::RunnerState,
         key: &str,
     ) -> Result<(), PolicyError> {
+        let critic = self.venv.obs_dim() + self.venv.privileged_dim();
+        if s.critic_obs_dim() != critic {
+            return Err(PolicyError::config(
+                key,
+                format!(
+                    "made for a critic of {} inputs, the task's critic has {critic} \
+                     (observation + privileged state)",
+                    s.critic_obs_dim()
+                ),
+            ));
+        }
         if s.obs_dim != self.venv.obs_dim() || s.act_dim != self.venv.action_dim() {
             return Err(PolicyError::config(
                 key,
@@ -560,12 +634,7 @@ impl<E: Env> OnPolicyRunner<E> {
         let update = if prefetch {
             // The policy that collects the next rollout is the one before this update.
             let infer = self.ppo.model.valid();
-            let mut next_storage = RolloutStorage::new(
-                num_steps,
-                collector.venv.num_envs(),
-                collector.venv.obs_dim(),
-                collector.venv.action_dim(),
-            );
+            let mut next_storage = storage_for(collector.venv, num_steps);
             let (ppo, storage, shuffle_rng) = (&mut self.ppo, &self.storage, &mut self.shuffle_rng);
             let (update, collected) = std::thread::scope(|scope| {
                 let worker = scope.spawn(move || {

@@ -69,6 +69,11 @@ pub struct RolloutStorage {
     pub advantages: Vec<f32>,
     /// Value targets: advantages + values. `[steps * envs]`
     pub returns: Vec<f32>,
+    /// Width of the critic's input when it differs from the actor's (an asymmetric critic:
+    /// observation then privileged state); 0 when the critic sees the actor's observation.
+    pub critic_dim: usize,
+    /// The critic's inputs (empty unless `critic_dim > 0`). `[steps * envs * critic_dim]`
+    pub critic_obs: Vec<f32>,
     filled: usize,
     /// Whether step `filled` has been pushed and waits for its outcome.
     pending: bool,
@@ -93,6 +98,8 @@ impl RolloutStorage {
             stds: vec![0.0; act_dim],
             advantages: vec![0.0; n],
             returns: vec![0.0; n],
+            critic_dim: 0,
+            critic_obs: Vec::new(),
             filled: 0,
             pending: false,
         }
@@ -130,6 +137,28 @@ impl RolloutStorage {
                 expected,
             })
         }
+    }
+
+    /// The same storage with room for an asymmetric critic's `critic_dim` inputs per step.
+    pub fn with_critic_obs(mut self, critic_dim: usize) -> Self {
+        self.critic_dim = critic_dim;
+        self.critic_obs = vec![0.0; self.steps * self.envs * critic_dim];
+        self
+    }
+
+    /// Records the critic's inputs of step `filled_steps()` (before [`Self::push`] of the same
+    /// step; only for a storage made [`Self::with_critic_obs`]).
+    ///
+    /// # Shapes
+    /// `critic_obs: [envs * critic_dim]`
+    pub fn push_critic_obs(&mut self, critic_obs: &[f32]) -> Result<(), StorageError> {
+        let (e, t, cd) = (self.envs, self.filled, self.critic_dim);
+        if t >= self.steps {
+            return Err(StorageError::Full { steps: self.steps });
+        }
+        Self::check("critic_obs", critic_obs.len(), e * cd)?;
+        self.critic_obs[t * e * cd..(t + 1) * e * cd].copy_from_slice(critic_obs);
+        Ok(())
     }
 
     /// Records what the policy did at step `t = filled_steps()` in every env; the step counts

@@ -61,6 +61,10 @@ pub struct VecEnv<E: Env> {
     /// The task's named flags of the last step (read before an ended episode's reset).
     /// `[num_envs]`
     pub info: Vec<StepInfo>,
+    /// Privileged observation of episodes that ended in the last step, taken before the reset
+    /// (rows of other envs are stale). `[num_envs * privileged_dim]`
+    pub terminal_privileged: Vec<f32>,
+    privileged_dim: usize,
 }
 
 impl<E: Env> VecEnv<E> {
@@ -84,6 +88,7 @@ impl<E: Env> VecEnv<E> {
         let num_envs = envs.len();
         let obs_dim = envs.first().map_or(0, Env::obs_dim);
         let action_dim = envs.first().map_or(0, Env::action_dim);
+        let privileged_dim = envs.first().map_or(0, Env::privileged_dim);
         let mut v = Self {
             envs,
             obs_dim,
@@ -97,6 +102,9 @@ impl<E: Env> VecEnv<E> {
             running_len: vec![0; num_envs],
             finished: Vec::new(),
             info: vec![StepInfo::default(); num_envs],
+            // One slot per env even without privileged state, so the parallel step can chunk it.
+            terminal_privileged: vec![0.0; num_envs * privileged_dim.max(1)],
+            privileged_dim,
         };
         v.reset_all();
         v
@@ -120,6 +128,26 @@ impl<E: Env> VecEnv<E> {
     /// The environments (e.g. to read task metrics).
     pub fn envs(&self) -> &[E] {
         &self.envs
+    }
+
+    /// Length of each env's privileged observation (0: none; see `Env::privileged_dim`).
+    pub fn privileged_dim(&self) -> usize {
+        self.privileged_dim
+    }
+
+    /// Writes every env's current privileged observation, row by row.
+    ///
+    /// # Shapes
+    /// `out: [num_envs * privileged_dim]`
+    pub fn write_privileged(&self, out: &mut [f32]) {
+        let pd = self.privileged_dim;
+        if pd == 0 {
+            return;
+        }
+        // Sequential: envs are `Send`, not `Sync`, and a privileged row is a few copies.
+        for (env, row) in self.envs.iter().zip(out.chunks_mut(pd)) {
+            env.write_privileged(row);
+        }
     }
 
     /// Mutable access to the environments.
@@ -248,19 +276,28 @@ impl<E: Env> VecEnv<E> {
         }
         let od = self.obs_dim.max(1);
         let ad = self.action_dim.max(1);
+        let pd = self.privileged_dim;
         self.envs
             .par_iter_mut()
             .zip(self.obs.par_chunks_mut(od))
             .zip(self.terminal_obs.par_chunks_mut(od))
             .zip(actions.par_chunks(ad))
-            .zip(self.rewards.par_iter_mut().zip(self.info.par_iter_mut()))
+            .zip(
+                self.rewards
+                    .par_iter_mut()
+                    .zip(self.info.par_iter_mut())
+                    .zip(self.terminal_privileged.par_chunks_mut(pd.max(1))),
+            )
             .zip(
                 self.terminated
                     .par_iter_mut()
                     .zip(self.truncated.par_iter_mut()),
             )
             .for_each(
-                |(((((env, obs), term_obs), action), (reward, info)), (term, trunc))| {
+                |(
+                    ((((env, obs), term_obs), action), ((reward, info), term_priv)),
+                    (term, trunc),
+                )| {
                     let StepOutcome {
                         reward: r,
                         terminated,
@@ -272,6 +309,9 @@ impl<E: Env> VecEnv<E> {
                     *trunc = truncated && !terminated;
                     if terminated || truncated {
                         term_obs.copy_from_slice(obs);
+                        if pd > 0 {
+                            env.write_privileged(term_priv);
+                        }
                         env.reset(obs);
                     }
                 },

@@ -17,3 +17,8 @@ pub use eval_sets::{EVAL_SET_NAMES, eval_terrain_by_label, eval_terrain_label, e
 pub use height_scan::{GroundQuery, HeightScan};
 pub use mirror::locomotion_mirror;
 pub use rewards::{RewardInputs, RewardTerms};
+
+/// Entries of the locomotion task's privileged critic observation
+/// (`LocomotionConfig::privileged_critic`): true base linear and angular velocity, gravity,
+/// base height above the ground.
+pub const PRIVILEGED_DIM: usize = 10;

@@ -78,6 +78,7 @@ pub fn write_test_checkpoint_with(dir: &Path, with_norm: bool, height_scan: bool
     });
     let state = RunnerState {
         obs_dim,
+        critic_obs_dim: 0,
         act_dim,
         iteration: 0,
         total_steps: 0,

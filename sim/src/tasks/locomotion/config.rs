@@ -149,6 +149,11 @@ pub struct LocomotionConfig {
     /// Terrain heights around the base appended to the observation (`[env.height_scan]`;
     /// absent = off, a blind policy).
     pub height_scan: Option<HeightScan>,
+    /// Asymmetric actor-critic (`privileged_critic = true`): the critic also sees the true,
+    /// noise-free base velocities and gravity and the base height above the ground
+    /// ([`super::PRIVILEGED_DIM`] entries after the observation); the actor, and so the
+    /// deployed policy, does not.
+    pub privileged_critic: bool,
     /// Physics rates.
     pub physics: PhysicsConfig,
     /// After a reseed, start each env at a random point of its episode (legged_gym's
@@ -178,6 +183,7 @@ impl Default for LocomotionConfig {
             command_curriculum: None,
             gait: None,
             height_scan: None,
+            privileged_critic: false,
             physics: PhysicsConfig::default(),
             random_episode_start: true,
         }

@@ -738,6 +738,31 @@ impl Env for LocomotionEnv {
         super::locomotion_mirror(self.world.spec(), &self.contract.observation)
     }
 
+    fn privileged_dim(&self) -> usize {
+        if self.config.privileged_critic {
+            super::PRIVILEGED_DIM
+        } else {
+            0
+        }
+    }
+
+    /// Noise-free base linear velocity (x2) and angular velocity (x0.25) in the body frame,
+    /// gravity in the body frame, and the base height above the ground below it (m).
+    fn write_privileged(&self, out: &mut [f32]) {
+        if !self.config.privileged_critic || out.len() < super::PRIVILEGED_DIM {
+            return;
+        }
+        let base = self.world.base_state();
+        let s = self.scales;
+        for i in 0..3 {
+            out[i] = base.lin_vel_b[i] * s.lin_vel;
+            out[3 + i] = base.ang_vel_b[i] * s.ang_vel;
+            out[6 + i] = base.gravity_b[i];
+        }
+        let p = base.pos_w;
+        out[9] = p.z - self.world.ground_z(p.x, p.y, p.z);
+    }
+
     fn step_info(&self) -> crate::env::StepInfo {
         crate::env::StepInfo {
             fall: Some(self.ended_in_fall),
