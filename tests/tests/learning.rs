@@ -117,8 +117,10 @@ fn overlapped_collection_solves_cartpole_and_repeats_exactly() {
         })
     };
     let set = ["runner.overlap_collection=true"];
-    let (_, first) = train_and_evaluate_with("cartpole", &set, make);
-    let (_, second) = train_and_evaluate_with("cartpole", &set, make);
+    // Repeatability needs no full budget: 30 iterations cross a checkpoint boundary (20).
+    let short = ["runner.overlap_collection=true", "runner.max_iterations=30"];
+    let (_, first) = train_and_evaluate_with("cartpole", &short, make);
+    let (_, second) = train_and_evaluate_with("cartpole", &short, make);
     assert_eq!(first, second, "overlapped runs differ");
     let (mean, each) = mean_over_seeds("cartpole", &set, make);
     let max = CartPoleConfig::default().max_steps as f32;
