@@ -42,15 +42,8 @@ pub static TASKS: &[TaskEntry] = &[
             train_task(cartpole_venv(n, seed), args, config, dir)
         },
         eval: |actor, config, args, dir| {
-            let n = config.runner.num_envs.min(args.episodes.max(1));
-            let steps = 100 * CartPoleConfig::default().max_steps as usize;
-            let stats = evaluate(
-                actor,
-                &mut cartpole_venv(n, args.seed),
-                args.episodes,
-                steps,
-            )?;
-            print_eval(args, dir, stats)
+            let steps = CartPoleConfig::default().max_steps;
+            classic_eval(actor, cartpole_venv, steps, config, args, dir)
         },
         contract: |_| Ok(None),
         play: None,
@@ -63,15 +56,8 @@ pub static TASKS: &[TaskEntry] = &[
             train_task(pendulum_venv(n, seed), args, config, dir)
         },
         eval: |actor, config, args, dir| {
-            let n = config.runner.num_envs.min(args.episodes.max(1));
-            let steps = 100 * PendulumConfig::default().max_steps as usize;
-            let stats = evaluate(
-                actor,
-                &mut pendulum_venv(n, args.seed),
-                args.episodes,
-                steps,
-            )?;
-            print_eval(args, dir, stats)
+            let steps = PendulumConfig::default().max_steps;
+            classic_eval(actor, pendulum_venv, steps, config, args, dir)
         },
         contract: |_| Ok(None),
         play: None,
@@ -122,6 +108,22 @@ pub(crate) fn locomotion_venv(
     Ok(VecEnv::try_new(num_envs, |i| {
         LocomotionEnv::new(spec.clone(), terrain.clone(), task.clone(), seed ^ i as u64)
     })?)
+}
+
+/// `embody eval` of a classic-control task: `make(n, seed)` builds the held-out envs, episodes
+/// last at most `max_steps`.
+fn classic_eval<E: Env>(
+    actor: &mut DeployPolicy,
+    make: fn(usize, u64) -> VecEnv<E>,
+    max_steps: u32,
+    config: &TrainConfig,
+    args: &EvalArgs,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let n = config.runner.num_envs.min(args.episodes.max(1));
+    let steps = 100 * max_steps as usize;
+    let stats = evaluate(actor, &mut make(n, args.seed), args.episodes, steps)?;
+    print_eval(args, dir, stats)
 }
 
 /// The task called `name`; the error lists the tasks.

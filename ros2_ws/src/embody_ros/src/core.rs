@@ -877,16 +877,7 @@ mod tests {
         let mut data = Vec::new();
         encode_xyz(&points, &mut data);
         let fields = xyz_fields();
-        let msg = CloudMsg {
-            frame: "odom",
-            height: 1,
-            width: points.len() as u32,
-            fields: &fields,
-            is_bigendian: false,
-            point_step: 12,
-            row_step: 12 * points.len() as u32,
-            data: &data,
-        };
+        let msg = CloudMsg::xyz("odom", &fields, &data);
         c.on_height_cloud(0.04, &msg).expect("cloud");
         let bad = CloudMsg {
             frame: "base",

@@ -78,6 +78,23 @@ pub struct CloudMsg<'a> {
     pub data: &'a [u8],
 }
 
+impl<'a> CloudMsg<'a> {
+    /// One row of `data` from [`encode_xyz`] with the [`xyz_fields`] in `frame`.
+    pub fn xyz(frame: &'a str, fields: &'a [PointField], data: &'a [u8]) -> Self {
+        let width = (data.len() / 12) as u32;
+        Self {
+            frame,
+            height: 1,
+            width,
+            fields,
+            is_bigendian: false,
+            point_step: 12,
+            row_step: 12 * width,
+            data,
+        }
+    }
+}
+
 /// Ground points (`x, y, z`, world frame) from one cloud.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HeightCloud {
@@ -209,14 +226,9 @@ mod tests {
 
     fn msg<'a>(fields: &'a [PointField], data: &'a [u8], n: u32) -> CloudMsg<'a> {
         CloudMsg {
-            frame: "odom",
-            height: 1,
             width: n,
-            fields,
-            is_bigendian: false,
-            point_step: 12,
             row_step: 12 * n,
-            data,
+            ..CloudMsg::xyz("odom", fields, data)
         }
     }
 

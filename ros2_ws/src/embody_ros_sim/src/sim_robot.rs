@@ -284,20 +284,8 @@ mod tests {
             let mut data = Vec::new();
             encode_xyz(points, &mut data);
             let fields = xyz_fields();
-            c.on_height_cloud(
-                now,
-                &CloudMsg {
-                    frame: "odom",
-                    height: 1,
-                    width: points.len() as u32,
-                    fields: &fields,
-                    is_bigendian: false,
-                    point_step: 12,
-                    row_step: 12 * points.len() as u32,
-                    data: &data,
-                },
-            )
-            .expect("cloud");
+            c.on_height_cloud(now, &CloudMsg::xyz("odom", &fields, &data))
+                .expect("cloud");
         }
         assert!(c.cycle(now + 0.001).publish, "{}", c.status_json());
     }
