@@ -1,5 +1,6 @@
 //! The RL core: written once, used by PPO, the H-infinity disturber and GRPO.
 
+mod algorithm;
 mod gae;
 mod grad_clip;
 mod kl;
@@ -8,6 +9,7 @@ mod normalizer;
 mod ppo;
 mod schedule;
 
+pub use algorithm::{Algorithm, RolloutSettings};
 pub use gae::compute_gae;
 pub use grad_clip::clip_global_norm;
 pub use kl::kl_k3;

@@ -36,6 +36,25 @@ pub struct RunnerState {
     pub recent_returns: Vec<f32>,
     /// Lengths of the last (up to 100) finished episodes.
     pub recent_lengths: Vec<f32>,
+    /// The hosted agents (e.g. the H-infinity disturber), in the task's order; none for
+    /// single-agent runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<HostedAgentState>,
+}
+
+/// What a checkpoint keeps of a hosted agent beside its weights (`<name>.bpk`) and optimiser
+/// (`<name>.optim.bpk`). It observes what the policy observes (`obs_dim`, `critic_obs_dim`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostedAgentState {
+    /// The agent's name (its `[agents.<name>]` section).
+    pub name: String,
+    /// Its action length.
+    pub act_dim: usize,
+    /// Its current learning rate.
+    pub learning_rate: f64,
+    /// Its returns over its last (up to 100) finished episodes.
+    pub recent_returns: Vec<f32>,
 }
 
 fn is_zero(v: &usize) -> bool {
@@ -76,8 +95,53 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
     run_dir.join("checkpoint")
 }
 
-/// Saves model, state and config into `dir` (created if needed), exports the weights as
-/// `policy.safetensors` and writes the manifest with the task's deploy `contract`.
+/// The files of module `name` in a checkpoint folder: weights for deployment (safetensors),
+/// weights for training (burnpack) and the optimiser state. The policy's keep their historic
+/// names (`policy.safetensors`, `model.bpk`, `optim.bpk`); a hosted agent's are
+/// `<name>.safetensors`, `<name>.bpk` and `<name>.optim.bpk`.
+pub fn module_files(name: &str) -> [String; 3] {
+    if name == POLICY_MODULE {
+        ["policy.safetensors", "model.bpk", "optim.bpk"].map(String::from)
+    } else {
+        [
+            format!("{name}.safetensors"),
+            format!("{name}.bpk"),
+            format!("{name}.optim.bpk"),
+        ]
+    }
+}
+
+/// Name of the task's policy among a checkpoint's modules.
+pub const POLICY_MODULE: &str = "policy";
+
+/// Writes module `name` (weights and optimiser state) into `dir`, each file atomically.
+pub fn save_module(
+    dir: &Path,
+    name: &str,
+    model: &ActorCritic,
+    optimizer: &ModuleOptimizer,
+) -> Result<(), PolicyError> {
+    std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
+    let [safetensors, burnpack, optim] = module_files(name);
+    let optim_path = dir.join(optim);
+    optimizer
+        .save(&optim_path)
+        .map_err(|e| file_err(&optim_path, e))?;
+    // burnpack writes to a scratch file and renames.
+    let model_path = dir.join(burnpack);
+    model
+        .clone()
+        .save_file(&model_path)
+        .map_err(|e| file_err(&model_path, e))?;
+    let st = dir.join(format!("{safetensors}.tmp"));
+    let mut store = SafetensorsStore::from_file(&st).overwrite(true);
+    model.save_into(&mut store).map_err(|e| file_err(&st, e))?;
+    std::fs::rename(&st, dir.join(&safetensors)).map_err(|e| file_err(&st, e))
+}
+
+/// Saves the policy's model and optimiser, the runner state and the config into `dir` (created
+/// if needed), and writes the manifest with the task's deploy `contract`. Hosted agents' modules
+/// ([`save_module`]) go in first: `state.json`, written here, names what the folder holds.
 pub fn save(
     dir: &Path,
     model: &ActorCritic,
@@ -86,21 +150,7 @@ pub fn save(
     config: &TrainConfig,
     contract: Option<&robots::contract::DeployContract>,
 ) -> Result<(), PolicyError> {
-    std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
-    let optim_path = dir.join("optim.bpk");
-    optimizer
-        .save(&optim_path)
-        .map_err(|e| file_err(&optim_path, e))?;
-    // burnpack writes to a scratch file and renames.
-    let model_path = dir.join("model.bpk");
-    model
-        .clone()
-        .save_file(&model_path)
-        .map_err(|e| file_err(&model_path, e))?;
-    let st = dir.join("policy.safetensors.tmp");
-    let mut store = SafetensorsStore::from_file(&st).overwrite(true);
-    model.save_into(&mut store).map_err(|e| file_err(&st, e))?;
-    std::fs::rename(&st, dir.join("policy.safetensors")).map_err(|e| file_err(&st, e))?;
+    save_module(dir, POLICY_MODULE, model, optimizer)?;
     let json = serde_json::to_vec_pretty(state).map_err(|e| file_err(dir, e))?;
     write_atomic(&dir.join("state.json"), &json)?;
     write_atomic(&dir.join("config.toml"), config.to_toml().as_bytes())?;
@@ -118,18 +168,33 @@ pub fn manifest(
         version: MANIFEST_VERSION,
         task: config.task.clone(),
         iteration: state.iteration,
-        modules: vec![ModuleEntry {
-            name: "policy".into(),
+        modules: std::iter::once(ModuleEntry {
+            name: POLICY_MODULE.into(),
             kind: "actor_critic_mlp".into(),
-            files: ["policy.safetensors", "model.bpk", "optim.bpk", "state.json"]
-                .map(String::from)
-                .to_vec(),
+            files: module_files(POLICY_MODULE)
+                .into_iter()
+                .chain(["state.json".to_string()])
+                .collect(),
             obs_dim: state.obs_dim,
             critic_obs_dim: state.critic_obs_dim,
             act_dim: state.act_dim,
             actor_hidden: config.policy.actor_hidden.clone(),
             critic_hidden: config.policy.critic_hidden.clone(),
-        }],
+        })
+        .chain(state.agents.iter().map(|agent| {
+            let settings = config.agent(&agent.name);
+            ModuleEntry {
+                name: agent.name.clone(),
+                kind: "actor_critic_mlp".into(),
+                files: module_files(&agent.name).to_vec(),
+                obs_dim: state.obs_dim,
+                critic_obs_dim: state.critic_obs_dim,
+                act_dim: agent.act_dim,
+                actor_hidden: settings.policy.actor_hidden,
+                critic_hidden: settings.policy.critic_hidden,
+            }
+        }))
+        .collect(),
         contract: contract.cloned(),
     }
 }
@@ -150,6 +215,24 @@ pub struct RolloutState<S> {
     /// Exploration noise carried between steps (`[envs * act]`; used when
     /// `ppo.noise_correlation > 0`).
     pub noise: Vec<f32>,
+    /// The hosted agents' streams, in the task's order (none for single-agent runs).
+    #[serde(default)]
+    pub agents: Vec<HostedRolloutState>,
+}
+
+/// A hosted agent's side of [`RolloutState`].
+#[derive(Clone, Serialize, Deserialize)]
+pub struct HostedRolloutState {
+    /// The agent's name.
+    pub name: String,
+    /// Its action-sampling stream.
+    pub rng: rand_chacha::ChaCha8Rng,
+    /// Its minibatch-shuffling stream.
+    pub shuffle_rng: rand_chacha::ChaCha8Rng,
+    /// Its exploration noise carried between steps. `[envs * act]`
+    pub noise: Vec<f32>,
+    /// Its return so far in each env's running episode. `[envs]`
+    pub running_return: Vec<f32>,
 }
 
 /// File of the env snapshots in a checkpoint folder: gzip-compressed CBOR.
@@ -212,6 +295,8 @@ pub struct Checkpoint {
     pub state: RunnerState,
     /// The actor-critic, on the device it was loaded to.
     pub model: ActorCritic,
+    /// The hosted agents' actor-critics by name, in `state.agents` order.
+    pub hosted: Vec<(String, ActorCritic)>,
 }
 
 /// Loads a checkpoint folder onto `device`. A missing, corrupt or truncated file gives an error
@@ -222,26 +307,45 @@ pub fn load(dir: &Path, device: &Device) -> Result<Checkpoint, PolicyError> {
     let text = std::fs::read_to_string(&state_path).map_err(|e| file_err(&state_path, e))?;
     let state: RunnerState = serde_json::from_str(&text)
         .map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
-    let model_path = dir.join("model.bpk");
-    let model = ActorCritic::new_asymmetric(
-        state.obs_dim,
-        state.critic_obs_dim(),
-        state.act_dim,
-        &config.policy,
-        device,
-    )
-    .try_load_file(&model_path)
-    .map_err(|e| file_err(&model_path, format!("corrupt or truncated model: {e}")))?;
+    let load_module = |name: &str, act_dim: usize, sizes: &crate::nets::ActorCriticConfig| {
+        let [_, burnpack, _] = module_files(name);
+        let path = dir.join(burnpack);
+        ActorCritic::new_asymmetric(
+            state.obs_dim,
+            state.critic_obs_dim(),
+            act_dim,
+            sizes,
+            device,
+        )
+        .try_load_file(&path)
+        .map_err(|e| file_err(&path, format!("corrupt or truncated model: {e}")))
+    };
+    let model = load_module(POLICY_MODULE, state.act_dim, &config.policy)?;
+    let hosted = state
+        .agents
+        .iter()
+        .map(|a| {
+            let sizes = config.agent(&a.name).policy;
+            Ok((a.name.clone(), load_module(&a.name, a.act_dim, &sizes)?))
+        })
+        .collect::<Result<Vec<_>, PolicyError>>()?;
     Ok(Checkpoint {
         config,
         state,
         model,
+        hosted,
     })
 }
 
-/// Loads the optimiser state of a checkpoint folder (Adam moments and step counts).
+/// Loads the policy's optimiser state from a checkpoint folder (Adam moments and step counts).
 pub fn load_optimizer(dir: &Path) -> Result<ModuleOptimizer, PolicyError> {
-    let optim_path = dir.join("optim.bpk");
+    load_module_optimizer(dir, POLICY_MODULE)
+}
+
+/// Loads the optimiser state of module `name` from a checkpoint folder.
+pub fn load_module_optimizer(dir: &Path, name: &str) -> Result<ModuleOptimizer, PolicyError> {
+    let [_, _, optim] = module_files(name);
+    let optim_path = dir.join(optim);
     crate::algo::Ppo::new_optimizer()
         .load(&optim_path)
         .map_err(|e| {

@@ -5,7 +5,21 @@ use crate::error::PolicyError;
 use crate::nets::ActorCriticConfig;
 use crate::runner::RunnerConfig;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
+
+/// The settings of one hosted agent (`[agents.<name>]`, e.g. the H-infinity disturber): its own
+/// PPO hyper-parameters and network sizes. Keys it leaves out are the policy's (`[ppo]`,
+/// `[policy]`), except `mirror_loss_coef`: the mirror maps the robot's actions, not another
+/// agent's, so a hosted agent has none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// PPO hyper-parameters of the agent.
+    pub ppo: PpoConfig,
+    /// Network sizes of the agent.
+    pub policy: ActorCriticConfig,
+}
 
 /// A complete training configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +42,10 @@ pub struct TrainConfig {
     /// Task settings, read by the task itself (keys reported as `env.<key>`).
     #[serde(default)]
     pub env: toml::Table,
+    /// Sections of the task's hosted agents by name (`[agents.disturber]`), complete after
+    /// loading (the policy's settings fill what a section leaves out).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agents: BTreeMap<String, AgentConfig>,
 }
 
 /// Parses a `key=value` override value: a TOML literal (number, bool, array, quoted string), or
@@ -75,11 +93,34 @@ impl TrainConfig {
             }
             node.insert(parts[parts.len() - 1].to_string(), parse_value(raw.trim()));
         }
+        inherit_agent_sections(&mut table)?;
         let config: Self =
             serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
                 PolicyError::config(e.path().to_string(), e.inner().message().to_string())
             })?;
         config.ppo.validate()?;
+        for (name, agent) in &config.agents {
+            agent
+                .ppo
+                .validate()
+                .map_err(|e| e.prefix_key(&format!("agents.{name}")))?;
+            if agent.ppo.num_steps_per_env != config.ppo.num_steps_per_env {
+                return Err(PolicyError::config(
+                    format!("agents.{name}.ppo.num_steps_per_env"),
+                    format!(
+                        "every agent learns from the same rollout of ppo.num_steps_per_env = {} \
+                         steps, got {}",
+                        config.ppo.num_steps_per_env, agent.ppo.num_steps_per_env
+                    ),
+                ));
+            }
+            if agent.ppo.mirror_loss_coef != 0.0 {
+                return Err(PolicyError::config(
+                    format!("agents.{name}.ppo.mirror_loss_coef"),
+                    "the mirror maps the robot's actions; a hosted agent has none",
+                ));
+            }
+        }
         if config.runner.num_envs == 0 {
             return Err(PolicyError::config("runner.num_envs", "must be at least 1"));
         }
@@ -90,6 +131,21 @@ impl TrainConfig {
             ));
         }
         Ok(config)
+    }
+
+    /// The settings of hosted agent `name`: its `[agents.<name>]` section, or the policy's
+    /// settings (without the mirror loss) when the config has none.
+    pub fn agent(&self, name: &str) -> AgentConfig {
+        self.agents
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| AgentConfig {
+                ppo: PpoConfig {
+                    mirror_loss_coef: 0.0,
+                    ..self.ppo.clone()
+                },
+                policy: self.policy.clone(),
+            })
     }
 
     /// Deserialises the `[env]` table into the task's settings type; errors name the key.
@@ -109,6 +165,42 @@ impl TrainConfig {
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()
     }
+}
+
+/// Completes every `[agents.<name>]` section of `table` with the policy's `[ppo]` and
+/// `[policy]` keys it leaves out (all but `mirror_loss_coef`).
+fn inherit_agent_sections(table: &mut toml::Table) -> Result<(), PolicyError> {
+    let Some(agents) = table.get("agents").cloned() else {
+        return Ok(());
+    };
+    let agents = agents
+        .as_table()
+        .cloned()
+        .ok_or_else(|| PolicyError::config("agents", "must be a table of agent sections"))?;
+    let mut resolved = toml::Table::new();
+    for (name, section) in agents {
+        let mut section = section.as_table().cloned().ok_or_else(|| {
+            PolicyError::config(format!("agents.{name}"), "must be a table (ppo, policy)")
+        })?;
+        for key in ["ppo", "policy"] {
+            let mut merged = table
+                .get(key)
+                .and_then(toml::Value::as_table)
+                .cloned()
+                .unwrap_or_default();
+            merged.remove("mirror_loss_coef");
+            if let Some(own) = section.get(key) {
+                let own = own.as_table().ok_or_else(|| {
+                    PolicyError::config(format!("agents.{name}.{key}"), "must be a table")
+                })?;
+                merged.extend(own.clone());
+            }
+            section.insert(key.to_string(), toml::Value::Table(merged));
+        }
+        resolved.insert(name, toml::Value::Table(section));
+    }
+    table.insert("agents".into(), toml::Value::Table(resolved));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -152,5 +244,53 @@ mod tests {
         let e = TrainConfig::from_toml_str(BASE, &["ppo.noise_correlation=1.0".into()])
             .expect_err("correlation 1 never mixes");
         assert!(e.to_string().contains("ppo.noise_correlation"), "{e}");
+    }
+
+    #[test]
+    fn an_agent_section_inherits_what_it_leaves_out() {
+        let text = "task = \"cartpole\"\n[ppo]\nlearning_rate = 1e-3\ngamma = 0.98\nmirror_loss_coef = 0.5\n\
+                    [policy]\nactor_hidden = [32, 32]\n\
+                    [agents.disturber.ppo]\nlearning_rate = 1e-4\n";
+        let c =
+            TrainConfig::from_toml_str(text, &["agents.disturber.policy.critic_hidden=[8]".into()])
+                .expect("valid");
+        let d = &c.agents["disturber"];
+        assert_eq!(d.ppo.learning_rate, 1e-4, "its own key");
+        assert_eq!(d.ppo.gamma, 0.98, "the policy's key");
+        assert_eq!(d.ppo.mirror_loss_coef, 0.0, "never the mirror");
+        assert_eq!(d.policy.actor_hidden, vec![32, 32]);
+        assert_eq!(d.policy.critic_hidden, vec![8]);
+        // An agent without a section gets the policy's settings.
+        assert_eq!(c.agent("other").ppo.gamma, 0.98);
+        assert_eq!(c.agent("other").ppo.mirror_loss_coef, 0.0);
+        // The resolved config reads back the same.
+        let again = TrainConfig::from_toml_str(&c.to_toml(), &[]).expect("round trip");
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn bad_agent_sections_are_named() {
+        let e = TrainConfig::from_toml_str(BASE, &["agents.disturber.ppo.gama=1".into()])
+            .expect_err("unknown key");
+        assert!(e.to_string().contains("agents.disturber.ppo.gama"), "{e}");
+        let e =
+            TrainConfig::from_toml_str(BASE, &["agents.disturber.ppo.num_steps_per_env=8".into()])
+                .expect_err("another rollout length");
+        assert!(
+            e.to_string()
+                .contains("agents.disturber.ppo.num_steps_per_env"),
+            "{e}"
+        );
+        let e =
+            TrainConfig::from_toml_str(BASE, &["agents.disturber.ppo.mirror_loss_coef=0.1".into()])
+                .expect_err("mirror");
+        assert!(
+            e.to_string()
+                .contains("agents.disturber.ppo.mirror_loss_coef"),
+            "{e}"
+        );
+        let e = TrainConfig::from_toml_str(BASE, &["agents.disturber.ppo.gamma=2".into()])
+            .expect_err("range");
+        assert!(e.to_string().contains("agents.disturber.ppo.gamma"), "{e}");
     }
 }

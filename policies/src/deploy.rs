@@ -653,6 +653,7 @@ mod tests {
             obs_norm: Some(rms.clone()),
             recent_returns: vec![],
             recent_lengths: vec![],
+            agents: Vec::new(),
         };
         let dir = tmp("burn");
         save(&dir, &model, &Ppo::new_optimizer(), &state, &config, None).expect("save");

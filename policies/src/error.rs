@@ -57,4 +57,16 @@ impl PolicyError {
             message: message.into(),
         }
     }
+
+    /// The same error with a config key put under `prefix` (`ppo.gamma` -> `agents.x.ppo.gamma`).
+    #[cfg_attr(not(feature = "train"), allow(dead_code))]
+    pub(crate) fn prefix_key(self, prefix: &str) -> Self {
+        match self {
+            Self::Config { key, message } => Self::Config {
+                key: format!("{prefix}.{key}"),
+                message,
+            },
+            other => other,
+        }
+    }
 }

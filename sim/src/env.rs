@@ -115,6 +115,36 @@ pub trait Env: Send {
     fn contract(&self) -> Option<robots::contract::DeployContract> {
         None
     }
+    /// The learning agents this task hosts beside its policy, in order (e.g. the H-infinity
+    /// disturber). Each acts on the policy's observation (its critic on the policy critic's
+    /// inputs), sends its action through [`Env::set_hosted_action`] before each step and earns
+    /// [`Env::hosted_reward`]. Empty for single-agent tasks.
+    fn hosted_agents(&self) -> Vec<HostedAgent> {
+        Vec::new()
+    }
+    /// Sets the action hosted agent `agent` takes in the next [`Env::step`].
+    ///
+    /// # Shapes
+    /// `action: [hosted_agents()[agent].action_dim]`
+    fn set_hosted_action(&mut self, agent: usize, action: &[f32]) {
+        let _ = (agent, action);
+    }
+    /// The reward hosted agent `agent` earned in the last [`Env::step`] (read before the env
+    /// resets).
+    fn hosted_reward(&self, agent: usize) -> f32 {
+        let _ = agent;
+        0.0
+    }
+}
+
+/// A learning agent hosted by a task beside its policy (see [`Env::hosted_agents`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostedAgent {
+    /// The agent's name: its config section (`[agents.<name>]`), checkpoint module and metrics
+    /// prefix.
+    pub name: String,
+    /// Length of its action vector.
+    pub action_dim: usize,
 }
 
 /// How an observation and an action map onto those of the mirror-image robot in the

@@ -131,38 +131,39 @@ pub(crate) fn train_task<E: Env + super::train_viz::VizEnv>(
     run_dir: &Path,
 ) -> anyhow::Result<()> {
     let device = policies::device::device_from_name(args.device.as_deref())?;
-    let mut runner = OnPolicyRunner::new(
-        venv,
-        config.runner.clone(),
-        config.ppo.clone(),
-        &config.policy,
-        &device,
-        config.seed,
-    )?;
+    let mut runner = OnPolicyRunner::from_config(venv, config, &device)?;
     if args.resume {
         let dir = checkpoint::checkpoint_dir(run_dir);
-        let ckpt = checkpoint::load(&dir, runner.ppo.device())
+        let restored = runner
+            .resume(&dir)
             .with_context(|| format!("resuming from {}", dir.display()))?;
-        let optimizer = checkpoint::load_optimizer(&dir)?;
-        runner.resume_from(ckpt, optimizer)?;
-        match checkpoint::load_rollout(&dir)? {
-            Some(rollout) => runner.restore_rollout(rollout)?,
-            None => eprintln!(
+        if !restored {
+            eprintln!(
                 "note: {} has no {}: the envs restart from a reseed (the run will not repeat \
                  the uninterrupted one exactly)",
                 dir.display(),
                 checkpoint::ROLLOUT_FILE
-            ),
+            );
         }
     } else if let Some(from) = &args.init_from {
         let dir = policies::deploy::resolve_checkpoint(from)?;
-        let ckpt = checkpoint::load(&dir, runner.ppo.device())
+        let ckpt = checkpoint::load(&dir, runner.policy().device())
             .with_context(|| format!("initialising from {}", dir.display()))?;
         runner.init_weights_from(ckpt)?;
     }
     let mut viz = super::train_viz::TrainViz::open(&args.viz, &runner, run_dir, args.json)?;
     train_loop(&mut runner, config, run_dir, args.json, &mut viz)
 }
+
+/// The metrics.csv columns of each hosted agent, after `<name>_`.
+const HOSTED_COLUMNS: [&str; 6] = [
+    "mean_return",
+    "policy_loss",
+    "value_loss",
+    "entropy",
+    "kl",
+    "learning_rate",
+];
 
 fn train_loop<E: Env + super::train_viz::VizEnv>(
     runner: &mut OnPolicyRunner<E>,
@@ -205,9 +206,15 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             .iter()
             .map(|(k, _)| format!(",{k}"))
             .collect();
+        // Then each hosted agent's figures, prefixed with its name.
+        let hosted: String = runner
+            .hosted_stats()
+            .iter()
+            .flat_map(|a| HOSTED_COLUMNS.map(|c| format!(",{}_{c}", a.name)))
+            .collect();
         writeln!(
             csv,
-            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate,mirror_loss{terms}{levels}"
+            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate,mirror_loss{terms}{levels}{hosted}"
         )?;
     }
     let total = config.runner.max_iterations;
@@ -233,9 +240,20 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             .collect();
         let levels = runner.curriculum_levels();
         let level_columns: String = levels.iter().map(|(_, v)| format!(",{v}")).collect();
+        let hosted_columns: String = runner
+            .hosted_stats()
+            .iter()
+            .map(|a| {
+                let u = &a.update;
+                format!(
+                    ",{},{},{},{},{},{}",
+                    a.mean_return, u.policy_loss, u.value_loss, u.entropy, u.kl, u.learning_rate
+                )
+            })
+            .collect();
         writeln!(
             csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}{hosted_columns}",
             s.iteration,
             s.total_steps,
             s.mean_return,
@@ -263,16 +281,7 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
         bar.inc(1);
         let done = runner.iteration();
         if done % config.runner.save_interval.max(1) == 0 || done == total {
-            let dir = checkpoint::checkpoint_dir(run_dir);
-            checkpoint::save_rollout(&dir, &runner.rollout_state())?;
-            checkpoint::save(
-                &checkpoint::checkpoint_dir(run_dir),
-                &runner.ppo.model,
-                &runner.ppo.optim,
-                &runner.runner_state(),
-                config,
-                runner.venv.envs()[0].contract().as_ref(),
-            )?;
+            runner.save_checkpoint(&checkpoint::checkpoint_dir(run_dir), config)?;
         }
         last = Some(s);
     }

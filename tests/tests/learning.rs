@@ -44,7 +44,7 @@ fn train_and_evaluate_with<E: Env>(
         assert!(s.update.value_loss.is_finite() && s.update.policy_loss.is_finite());
         returns.push(s.mean_return);
     }
-    let model = runner.ppo.model.valid();
+    let model = runner.policy().model().valid();
     let mut test = make(20, TEST_SEED);
     let stats = evaluate(
         &mut BurnActor {

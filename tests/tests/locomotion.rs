@@ -4,7 +4,7 @@
 use policies::config::TrainConfig;
 use policies::runner::{LocomotionEvalStats, OnPolicyRunner};
 use sim::Terrain;
-use sim::env::{Env, VecEnv};
+use sim::env::VecEnv;
 use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv, RewardTerms, TerrainCurriculum};
 use std::sync::Arc;
 
@@ -365,8 +365,11 @@ fn a_privileged_critic_sees_the_true_state_and_the_actor_does_not() {
     );
     let od = runner.venv.obs_dim();
     assert_eq!(runner.venv.privileged_dim(), PRIVILEGED_DIM);
-    assert_eq!(runner.ppo.model.obs_dim(), od);
-    assert_eq!(runner.ppo.model.critic_obs_dim(), od + PRIVILEGED_DIM);
+    assert_eq!(runner.policy().model().obs_dim(), od);
+    assert_eq!(
+        runner.policy().model().critic_obs_dim(),
+        od + PRIVILEGED_DIM
+    );
     let mut privileged = vec![0.0; 8 * PRIVILEGED_DIM];
     runner.venv.write_privileged(&mut privileged);
     let base = runner.venv.envs()[0].world().base_state();
@@ -391,15 +394,7 @@ fn a_privileged_critic_sees_the_true_state_and_the_actor_does_not() {
         &["env.privileged_critic=true".to_string()],
     )
     .expect("config");
-    policies::checkpoint::save(
-        &dir,
-        &runner.ppo.model,
-        &runner.ppo.optim,
-        &state,
-        &config,
-        runner.venv.envs()[0].contract().as_ref(),
-    )
-    .expect("save");
+    runner.save_checkpoint(&dir, &config).expect("save");
     let loaded = policies::checkpoint::load(&dir, &burn::tensor::Device::flex()).expect("load");
     assert_eq!(loaded.model.critic_obs_dim(), od + PRIVILEGED_DIM);
     assert_eq!(loaded.model.obs_dim(), od);

@@ -1,5 +1,6 @@
 //! Proximal Policy Optimization (Schulman et al. 2017) with rsl_rl's defaults.
 
+use super::algorithm::{Algorithm, RolloutSettings};
 use super::grad_clip::clip_global_norm;
 use super::losses::{clipped_surrogate_loss, value_loss};
 use super::normalizer::normalize_batch;
@@ -225,7 +226,8 @@ impl Ppo {
     }
 
     /// One PPO update over `storage` (advantages and returns must be computed). `progress` in
-    /// [0, 1] drives the linear schedule; `rng` shuffles minibatches.
+    /// [0, 1] drives the linear schedule; `rng` shuffles minibatches. (The [`Algorithm`]
+    /// implementation calls this.)
     ///
     /// The probability ratio is `exp(logp_new - logp_old)` with `logp_old` the stored behaviour
     /// log-probabilities (not recomputed: with `runner.overlap_collection` the behaviour policy
@@ -342,5 +344,57 @@ impl Ppo {
         stats.mirror_loss /= count;
         stats.learning_rate = self.schedule.lr;
         stats
+    }
+}
+
+impl Algorithm for Ppo {
+    fn kind(&self) -> &'static str {
+        "ppo"
+    }
+
+    fn rollout_settings(&self) -> RolloutSettings {
+        RolloutSettings {
+            num_steps_per_env: self.config.num_steps_per_env,
+            gamma: self.config.gamma,
+            lam: self.config.lam,
+            noise_correlation: self.config.noise_correlation,
+        }
+    }
+
+    fn model(&self) -> &ActorCritic {
+        &self.model
+    }
+
+    fn set_model(&mut self, model: ActorCritic) {
+        self.model = model;
+    }
+
+    fn optimizer(&self) -> &ModuleOptimizer {
+        &self.optim
+    }
+
+    fn set_optimizer(&mut self, optimizer: ModuleOptimizer) {
+        self.optim = optimizer;
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.schedule.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.schedule.lr = lr;
+    }
+
+    fn device(&self) -> &Device {
+        &self.device
+    }
+
+    fn update(
+        &mut self,
+        storage: &RolloutStorage,
+        progress: f64,
+        rng: &mut ChaCha8Rng,
+    ) -> UpdateStats {
+        Ppo::update(self, storage, progress, rng)
     }
 }

@@ -128,6 +128,11 @@ impl ActorCritic {
         self.actor.input_dim()
     }
 
+    /// Length of the action.
+    pub fn act_dim(&self) -> usize {
+        self.log_std.val().dims()[0]
+    }
+
     /// Inputs of the critic: the actor's observation, then any privileged state.
     pub fn critic_obs_dim(&self) -> usize {
         self.critic.input_dim()

@@ -1,22 +1,23 @@
-//! The on-policy runner: collect a rollout from a [`VecEnv`], compute GAE, update PPO.
+//! The on-policy runner: collect a rollout from a [`VecEnv`] with every agent, compute GAE,
+//! update each agent's algorithm.
 
-use crate::algo::{Ppo, PpoConfig, RunningMeanStd, UpdateStats, compute_gae};
-use crate::dist::ActionDistribution;
+use super::agent::Sampler;
+use super::agent::{Agent, POLICY_AGENT, check_hosted_name};
+use super::collector::{Collector, storage_for};
+use crate::algo::{Algorithm, Ppo, PpoConfig, RunningMeanStd, UpdateStats};
+use crate::checkpoint::{self, Checkpoint, HostedAgentState, HostedRolloutState, RunnerState};
+use crate::config::{AgentConfig, TrainConfig};
 use crate::error::PolicyError;
 use crate::nets::{ActorCritic, ActorCriticConfig};
 use crate::storage::RolloutStorage;
-use crate::tensor_util::{matrix, to_vec};
 use burn::prelude::*;
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use sim::env::{Env, VecEnv};
 use std::collections::VecDeque;
+use std::path::Path;
 use std::time::Instant;
-
-/// Salt of the minibatch-shuffle RNG seed (used when collection overlaps learning).
-const SHUFFLE_SALT: u64 = 0x054a_ff1e;
 
 /// Runner settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +55,8 @@ impl Default for RunnerConfig {
     }
 }
 
-/// What one iteration did.
+/// What one iteration did (for the task's policy; hosted agents report through
+/// [`OnPolicyRunner::hosted_stats`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct IterationStats {
     /// Iteration index (0-based).
@@ -75,26 +77,31 @@ pub struct IterationStats {
     pub update: UpdateStats,
 }
 
-/// PPO on a batch of environments.
+/// What the last iteration did for one hosted agent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostedIterationStats {
+    /// The agent's name.
+    pub name: String,
+    /// Mean of its returns over its last 100 finished episodes.
+    pub mean_return: f32,
+    /// Its learner's statistics.
+    pub update: UpdateStats,
+}
+
+/// On-policy learning on a batch of environments: the task's policy and the agents the task
+/// hosts (`sim::env::Env::hosted_agents`), each with its own network, optimiser, storage and
+/// config section, in one collection loop.
 pub struct OnPolicyRunner<E: Env> {
     /// The environments.
     pub venv: VecEnv<E>,
-    /// The learner.
-    pub ppo: Ppo,
-    /// Observation statistics (when enabled).
+    /// Observation statistics (when enabled), shared by every agent.
     pub obs_norm: Option<RunningMeanStd>,
     /// Runner settings.
     pub config: RunnerConfig,
-    storage: RolloutStorage,
+    /// The learning agents: the task's policy first, then the hosted agents in the task's order.
+    agents: Vec<Agent>,
     /// The next rollout, collected during the last update (`overlap_collection`).
     prefetched: Option<Prefetched>,
-    /// Samples actions (and, without overlap, shuffles minibatches).
-    rng: ChaCha8Rng,
-    /// Shuffles minibatches when collection overlaps learning (the two run on separate threads).
-    shuffle_rng: ChaCha8Rng,
-    /// Exploration noise of the last step, per env and action (`[envs * act]`), carried over
-    /// steps when `ppo.noise_correlation > 0`.
-    noise: Vec<f32>,
     seed: u64,
     needs_reseed: bool,
     reward_terms: Vec<(&'static str, f32)>,
@@ -104,218 +111,71 @@ pub struct OnPolicyRunner<E: Env> {
     lengths: VecDeque<f32>,
 }
 
-/// A rollout collected ahead, with what its collection observed.
+/// A rollout collected ahead (one storage per agent), with what its collection observed.
 struct Prefetched {
-    storage: RolloutStorage,
+    storages: Vec<RolloutStorage>,
     reward_terms: Vec<(&'static str, f32)>,
     collect_s: f32,
 }
 
-/// What one collection touches: everything but the learner, so a collection can run on its own
-/// thread beside [`Ppo::update`].
-struct Collector<'a, E: Env> {
-    venv: &'a mut VecEnv<E>,
-    obs_norm: &'a mut Option<RunningMeanStd>,
-    rng: &'a mut ChaCha8Rng,
-    noise: &'a mut [f32],
-    noise_correlation: f32,
-    returns: &'a mut VecDeque<f32>,
-    lengths: &'a mut VecDeque<f32>,
-    num_steps: usize,
-    gamma: f32,
-    lam: f32,
-    reward_scale: f32,
+/// A PPO learner with a fresh actor-critic for an agent acting `act_dim` actions on `venv`.
+fn new_learner<E: Env>(
+    venv: &VecEnv<E>,
+    act_dim: usize,
+    settings: &AgentConfig,
+    device: &Device,
+    seed: u64,
+) -> Result<Ppo, PolicyError> {
+    let model = ActorCritic::new_seeded_asymmetric(
+        venv.obs_dim(),
+        venv.obs_dim() + venv.privileged_dim(),
+        act_dim,
+        &settings.policy,
+        device,
+        seed,
+    );
+    Ppo::new(model, settings.ppo.clone(), device.clone())
 }
 
-fn normalized(obs_norm: &Option<RunningMeanStd>, obs: &[f32]) -> Vec<f32> {
-    let mut o = obs.to_vec();
-    if let Some(n) = obs_norm {
-        n.normalize(&mut o, 5.0);
-    }
-    o
-}
+/// What one agent's update touches: its learner, its rollout, its shuffle stream and where its
+/// statistics go.
+type Learner<'a> = (
+    &'a mut Box<dyn Algorithm>,
+    &'a mut RolloutStorage,
+    &'a mut ChaCha8Rng,
+    &'a mut UpdateStats,
+);
 
-impl<E: Env> Collector<'_, E> {
-    /// Fills `storage` with `num_steps` steps of every env under `policy` (an inference copy of
-    /// the actor-critic), computes GAE, and returns the task's reward terms for the rollout.
-    ///
-    /// Actions are sampled from [`ActorCritic::distribution`] with noise drawn here (per env,
-    /// per action dimension, from the runner's ChaCha stream, optionally correlated over time),
-    /// and their behaviour log-probabilities come from that distribution's
-    /// [`ActionDistribution::log_prob`], the code PPO's update recomputes them with.
-    fn collect(
-        &mut self,
-        policy: &ActorCritic,
-        storage: &mut RolloutStorage,
-    ) -> Result<Vec<(&'static str, f32)>, PolicyError> {
-        let (n, od, ad) = (
-            self.venv.num_envs(),
-            self.venv.obs_dim(),
-            self.venv.action_dim(),
-        );
-        let dev = policy.log_std.val().device();
-        // An asymmetric critic's extra inputs (privileged state), after the observation.
-        let pd = self.venv.privileged_dim();
-        let mut privileged = vec![0.0f32; n * pd];
-        storage.clear();
-        let mut step_noise = vec![0.0f32; n * ad];
-        let mut rewards = vec![0.0f32; n];
-        let mut dones = vec![0.0f32; n];
-        let beta = self.noise_correlation;
-        let fresh = (1.0 - beta * beta).sqrt();
-        for _ in 0..self.num_steps {
-            if let Some(norm) = self.obs_norm.as_mut() {
-                norm.update(&self.venv.obs);
-            }
-            let obs = normalized(self.obs_norm, &self.venv.obs);
-            let obs_t = matrix(&obs, n, od, &dev);
-            let dist = policy.distribution(obs_t.clone());
-            let values = if pd > 0 {
-                self.venv.write_privileged(&mut privileged);
-                let critic_in = with_privileged(&obs, od, &privileged, pd);
-                storage.push_critic_obs(&critic_in)?;
-                to_vec(policy.value(matrix(&critic_in, n, od + pd, &dev)))
-            } else {
-                to_vec(policy.value(obs_t))
-            };
-            // Env by env, action by action: the order of the draws is part of the run's seed.
-            for (i, eps) in step_noise.iter_mut().enumerate() {
-                let xi: f32 = StandardNormal.sample(self.rng);
-                *eps = if beta > 0.0 {
-                    self.noise[i] = beta * self.noise[i] + fresh * xi;
-                    self.noise[i]
-                } else {
-                    xi
-                };
-            }
-            let actions_t = dist.sample_with_noise(matrix(&step_noise, n, ad, &dev));
-            let log_probs = to_vec(dist.log_prob(actions_t.clone()));
-            let actions = to_vec(actions_t);
-            let means = to_vec(dist.mean().clone());
-            if storage.filled_steps() == 0 {
-                // The behaviour distribution's shared standard deviations (`exp(log_std)`).
-                storage.stds = to_vec(dist.std().clone());
-            }
-            storage.push(&obs, &actions, &means, &values, &log_probs)?;
-            self.venv.step(&actions)?;
-            for e in 0..n {
-                rewards[e] = self.venv.rewards[e] * self.reward_scale;
-                dones[e] = if self.venv.terminated[e] || self.venv.truncated[e] {
-                    1.0
-                } else {
-                    0.0
-                };
-            }
-            // Bootstrap time-outs from the value of the terminal observation.
-            let timed_out: Vec<usize> = (0..n).filter(|&e| self.venv.truncated[e]).collect();
-            if !timed_out.is_empty() {
-                let mut term = Vec::with_capacity(timed_out.len() * od);
-                for &e in &timed_out {
-                    term.extend_from_slice(&self.venv.terminal_obs[e * od..(e + 1) * od]);
-                }
-                let mut term = normalized(self.obs_norm, &term);
-                if pd > 0 {
-                    let mut priv_rows = Vec::with_capacity(timed_out.len() * pd);
-                    for &e in &timed_out {
-                        priv_rows.extend_from_slice(
-                            &self.venv.terminal_privileged[e * pd..(e + 1) * pd],
-                        );
-                    }
-                    term = with_privileged(&term, od, &priv_rows, pd);
-                }
-                let v = to_vec(policy.value(matrix(&term, timed_out.len(), od + pd, &dev)));
-                for (k, &e) in timed_out.iter().enumerate() {
-                    rewards[e] += self.gamma * v[k];
-                }
-            }
-            storage.push_outcome(&rewards, &dones)?;
-            if beta > 0.0 {
-                // A new episode starts its noise from the stationary distribution.
-                for e in (0..n).filter(|&e| dones[e] > 0.0) {
-                    for v in &mut self.noise[e * ad..(e + 1) * ad] {
-                        *v = StandardNormal.sample(self.rng);
-                    }
-                }
-            }
-            for ep in &self.venv.finished {
-                self.returns.push_back(ep.ret);
-                self.lengths.push_back(ep.len as f32);
-            }
-            while self.returns.len() > 100 {
-                self.returns.pop_front();
-                self.lengths.pop_front();
+/// Updates every agent on its rollout, in agent order. The minibatch shuffle draws from the
+/// agent's sampling stream when `samplers` are given (collection is not running), else from
+/// its own shuffle stream (collection runs on another thread).
+fn update_agents(
+    learners: &mut [Learner<'_>],
+    samplers: Option<&mut [&mut Sampler]>,
+    progress: f64,
+) {
+    match samplers {
+        Some(samplers) => {
+            for ((algo, storage, _, last), sampler) in learners.iter_mut().zip(samplers.iter_mut())
+            {
+                **last = algo.update(storage, progress, &mut sampler.rng);
             }
         }
-        let mut last_obs = normalized(self.obs_norm, &self.venv.obs);
-        if pd > 0 {
-            self.venv.write_privileged(&mut privileged);
-            last_obs = with_privileged(&last_obs, od, &privileged, pd);
+        None => {
+            for (algo, storage, shuffle, last) in learners.iter_mut() {
+                **last = algo.update(storage, progress, shuffle);
+            }
         }
-        let last_values = to_vec(policy.value(matrix(&last_obs, n, od + pd, &dev)));
-        let (adv, ret) = compute_gae(
-            &storage.rewards,
-            &storage.values,
-            &storage.dones,
-            &last_values,
-            n,
-            self.gamma,
-            self.lam,
-        );
-        storage.advantages = adv;
-        storage.returns = ret;
-        Ok(drain_reward_terms(self.venv))
     }
 }
 
-/// A rollout storage for `steps` steps of `venv` (with room for the critic's privileged inputs
-/// when the task has them).
-fn storage_for<E: Env>(venv: &VecEnv<E>, steps: usize) -> RolloutStorage {
-    let storage = RolloutStorage::new(steps, venv.num_envs(), venv.obs_dim(), venv.action_dim());
-    match venv.privileged_dim() {
-        0 => storage,
-        pd => storage.with_critic_obs(venv.obs_dim() + pd),
-    }
-}
-
-/// Rows of `obs` (`od` wide) each followed by its row of `privileged` (`pd` wide): an
-/// asymmetric critic's input.
-///
-/// # Shapes
-/// `obs: [rows * od]`, `privileged: [rows * pd]` -> `[rows * (od + pd)]`
-fn with_privileged(obs: &[f32], od: usize, privileged: &[f32], pd: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(obs.len() + privileged.len());
-    for (o, p) in obs
-        .chunks_exact(od.max(1))
-        .zip(privileged.chunks_exact(pd.max(1)))
-    {
-        out.extend_from_slice(o);
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// Mean per-step value of each named reward term since the last drain, over all envs.
-fn drain_reward_terms<E: Env>(venv: &mut VecEnv<E>) -> Vec<(&'static str, f32)> {
-    let mut sums: Vec<(&'static str, f32)> = Vec::new();
-    let mut steps = 0u32;
-    for env in venv.envs_mut() {
-        let (terms, n) = env.drain_reward_terms();
-        if sums.is_empty() {
-            sums = terms.iter().map(|(k, _)| (*k, 0.0)).collect();
-        }
-        for ((_, total), (_, v)) in sums.iter_mut().zip(&terms) {
-            *total += v;
-        }
-        steps += n;
-    }
-    for (_, total) in &mut sums {
-        *total /= steps.max(1) as f32;
-    }
-    sums
-}
+/// Salt of the initial weights of hosted agent `index` (1-based).
+const HOSTED_WEIGHTS_SALT: u64 = 0x9E6C_63D0_676A_9A99;
 
 impl<E: Env> OnPolicyRunner<E> {
-    /// A runner with a fresh actor-critic on `device`, seeded by `seed`.
+    /// A runner with fresh networks on `device`, seeded by `seed`. Hosted agents take the
+    /// policy's settings (without the mirror loss); [`Self::from_config`] reads their own
+    /// sections.
     pub fn new(
         venv: VecEnv<E>,
         config: RunnerConfig,
@@ -324,26 +184,80 @@ impl<E: Env> OnPolicyRunner<E> {
         device: &Device,
         seed: u64,
     ) -> Result<Self, PolicyError> {
+        let hosted = AgentConfig {
+            ppo: PpoConfig {
+                mirror_loss_coef: 0.0,
+                ..ppo_config.clone()
+            },
+            policy: policy.clone(),
+        };
+        let main = AgentConfig {
+            ppo: ppo_config,
+            policy: policy.clone(),
+        };
+        Self::build(venv, config, main, |_| hosted.clone(), device, seed)
+    }
+
+    /// A runner for a training configuration: `[runner]`, `[ppo]` and `[policy]` for the
+    /// task's policy, `[agents.<name>]` for each agent the task hosts. A section for an agent
+    /// the task does not host is an error naming it.
+    pub fn from_config(
+        venv: VecEnv<E>,
+        config: &TrainConfig,
+        device: &Device,
+    ) -> Result<Self, PolicyError> {
+        let hosted: Vec<String> = venv
+            .hosted_agents()
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
+        if let Some(name) = config.agents.keys().find(|k| !hosted.contains(k)) {
+            return Err(PolicyError::config(
+                format!("agents.{name}"),
+                match hosted.is_empty() {
+                    true => format!("task '{}' hosts no agents", config.task),
+                    false => format!(
+                        "task '{}' hosts no agent '{name}' (it hosts: {})",
+                        config.task,
+                        hosted.join(", ")
+                    ),
+                },
+            ));
+        }
+        let main = AgentConfig {
+            ppo: config.ppo.clone(),
+            policy: config.policy.clone(),
+        };
+        Self::build(
+            venv,
+            config.runner.clone(),
+            main,
+            |name| config.agent(name),
+            device,
+            config.seed,
+        )
+    }
+
+    fn build(
+        venv: VecEnv<E>,
+        config: RunnerConfig,
+        main: AgentConfig,
+        hosted_config: impl Fn(&str) -> AgentConfig,
+        device: &Device,
+        seed: u64,
+    ) -> Result<Self, PolicyError> {
         if config.num_envs == 0 || venv.num_envs() == 0 {
             return Err(PolicyError::config("runner.num_envs", "must be at least 1"));
         }
         let train_device = device.clone().autodiff();
         train_device.seed(seed);
-        let model = ActorCritic::new_seeded_asymmetric(
-            venv.obs_dim(),
-            venv.obs_dim() + venv.privileged_dim(),
-            venv.action_dim(),
-            policy,
-            &train_device,
-            seed,
-        );
-        let storage = storage_for(&venv, ppo_config.num_steps_per_env);
+        let n = venv.num_envs();
+        let steps = main.ppo.num_steps_per_env;
         let obs_norm = config
             .empirical_normalization
             .then(|| RunningMeanStd::new(venv.obs_dim()));
-        let noise = vec![0.0; venv.num_envs() * venv.action_dim()];
-        let mirror_on = ppo_config.mirror_loss_coef > 0.0;
-        let mut ppo = Ppo::new(model, ppo_config, train_device)?;
+        let mirror_on = main.ppo.mirror_loss_coef > 0.0;
+        let mut ppo = new_learner(&venv, venv.action_dim(), &main, &train_device, seed)?;
         if mirror_on {
             let key = "ppo.mirror_loss_coef";
             if obs_norm.is_some() {
@@ -372,16 +286,43 @@ impl<E: Env> OnPolicyRunner<E> {
             }
             ppo.set_mirror(&mirror.obs, &mirror.action);
         }
+        let storage = storage_for(&venv, steps, venv.action_dim());
+        let mut agents = vec![Agent::new(POLICY_AGENT, 0, Box::new(ppo), storage, n, seed)];
+        for (i, spec) in venv.hosted_agents().iter().enumerate() {
+            let index = i + 1;
+            check_hosted_name(&spec.name)?;
+            let settings = hosted_config(&spec.name);
+            if settings.ppo.num_steps_per_env != steps {
+                return Err(PolicyError::config(
+                    format!("agents.{}.ppo.num_steps_per_env", spec.name),
+                    format!("every agent learns from the same rollout of {steps} steps"),
+                ));
+            }
+            let weights_seed = seed ^ (index as u64).wrapping_mul(HOSTED_WEIGHTS_SALT);
+            let learner = new_learner(
+                &venv,
+                spec.action_dim,
+                &settings,
+                &train_device,
+                weights_seed,
+            )
+            .map_err(|e| e.prefix_key(&format!("agents.{}", spec.name)))?;
+            let storage = storage_for(&venv, steps, spec.action_dim);
+            agents.push(Agent::new(
+                &spec.name,
+                index,
+                Box::new(learner),
+                storage,
+                n,
+                seed,
+            ));
+        }
         Ok(Self {
-            ppo,
             venv,
             obs_norm,
             config,
-            storage,
+            agents,
             prefetched: None,
-            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
-            shuffle_rng: ChaCha8Rng::seed_from_u64(seed ^ SHUFFLE_SALT),
-            noise,
             seed,
             needs_reseed: true,
             reward_terms: Vec::new(),
@@ -397,111 +338,254 @@ impl<E: Env> OnPolicyRunner<E> {
         self.iteration
     }
 
+    /// The learning agents: the task's policy first, then the hosted agents.
+    pub fn agents(&self) -> &[Agent] {
+        &self.agents
+    }
+
+    /// The hosted agent called `name`.
+    pub fn agent(&self, name: &str) -> Option<&Agent> {
+        self.agents.iter().find(|a| a.name == name)
+    }
+
+    /// The task's policy's learner.
+    pub fn policy(&self) -> &dyn Algorithm {
+        self.agents[0].algo.as_ref()
+    }
+
+    /// The task's policy's learner, mutably.
+    pub fn policy_mut(&mut self) -> &mut dyn Algorithm {
+        self.agents[0].algo.as_mut()
+    }
+
+    /// What the last iteration did for each hosted agent.
+    pub fn hosted_stats(&self) -> Vec<HostedIterationStats> {
+        self.agents[1..]
+            .iter()
+            .map(|a| HostedIterationStats {
+                name: a.name.clone(),
+                mean_return: a.mean_return(),
+                update: a.last_update,
+            })
+            .collect()
+    }
+
+    /// The critic's inputs as a checkpoint records them: 0 when the critic sees the
+    /// observation (the field is then left out of state.json).
+    fn recorded_critic_obs_dim(&self) -> usize {
+        match self.venv.privileged_dim() {
+            0 => 0,
+            pd => self.venv.obs_dim() + pd,
+        }
+    }
+
     /// The state a checkpoint saves beside the weights.
-    pub fn runner_state(&self) -> crate::checkpoint::RunnerState {
-        crate::checkpoint::RunnerState {
+    pub fn runner_state(&self) -> RunnerState {
+        RunnerState {
             obs_dim: self.venv.obs_dim(),
-            // 0: the critic sees the observation (the field is then left out of state.json).
-            critic_obs_dim: match self.venv.privileged_dim() {
-                0 => 0,
-                pd => self.venv.obs_dim() + pd,
-            },
+            critic_obs_dim: self.recorded_critic_obs_dim(),
             act_dim: self.venv.action_dim(),
             iteration: self.iteration,
             total_steps: self.total_steps,
-            learning_rate: self.ppo.schedule.lr,
+            learning_rate: self.policy().learning_rate(),
             obs_norm: self.obs_norm.clone(),
             recent_returns: self.returns.iter().copied().collect(),
             recent_lengths: self.lengths.iter().copied().collect(),
+            agents: self.agents[1..]
+                .iter()
+                .map(|a| HostedAgentState {
+                    name: a.name.clone(),
+                    act_dim: a.sampler.action_dim,
+                    learning_rate: a.algo.learning_rate(),
+                    recent_returns: a.sampler.returns.iter().copied().collect(),
+                })
+                .collect(),
         }
     }
 
     /// The rollout side of the run (env states, random streams) for a checkpoint.
-    pub fn rollout_state(&self) -> crate::checkpoint::RolloutState<E::Snapshot> {
-        crate::checkpoint::RolloutState {
+    pub fn rollout_state(&self) -> checkpoint::RolloutState<E::Snapshot> {
+        let policy = &self.agents[0];
+        checkpoint::RolloutState {
             iteration: self.iteration,
             envs: self.venv.snapshot_all(),
-            rng: self.rng.clone(),
-            shuffle_rng: self.shuffle_rng.clone(),
-            noise: self.noise.clone(),
+            rng: policy.sampler.rng.clone(),
+            shuffle_rng: policy.shuffle_rng.clone(),
+            noise: policy.sampler.noise.clone(),
+            agents: self.agents[1..]
+                .iter()
+                .map(|a| HostedRolloutState {
+                    name: a.name.clone(),
+                    rng: a.sampler.rng.clone(),
+                    shuffle_rng: a.shuffle_rng.clone(),
+                    noise: a.sampler.noise.clone(),
+                    running_return: a.sampler.running_return.clone(),
+                })
+                .collect(),
         }
+    }
+
+    /// Writes a complete checkpoint of the run into `dir`: env snapshots and random streams,
+    /// every agent's weights and optimiser, the runner state, `config` and the manifest (with
+    /// the task's deploy contract). `state.json` is written last, so a folder killed mid-save
+    /// still names the iteration its files were complete at.
+    pub fn save_checkpoint(&self, dir: &Path, config: &TrainConfig) -> Result<(), PolicyError> {
+        checkpoint::save_rollout(dir, &self.rollout_state())?;
+        for agent in &self.agents[1..] {
+            checkpoint::save_module(dir, &agent.name, agent.algo.model(), agent.algo.optimizer())?;
+        }
+        let contract = self.venv.envs().first().and_then(Env::contract);
+        checkpoint::save(
+            dir,
+            self.policy().model(),
+            self.policy().optimizer(),
+            &self.runner_state(),
+            config,
+            contract.as_ref(),
+        )
     }
 
     /// Restores the rollout side of a checkpoint after [`Self::resume_from`]: the envs continue
     /// where the saved run's were, without a reset. Fails (naming what differs) when the
-    /// snapshots are from another iteration or another batch size.
+    /// snapshots are from another iteration, another batch size or other hosted agents.
     pub fn restore_rollout(
         &mut self,
-        rollout: crate::checkpoint::RolloutState<E::Snapshot>,
+        rollout: checkpoint::RolloutState<E::Snapshot>,
     ) -> Result<(), PolicyError> {
         if rollout.iteration != self.iteration {
             return Err(PolicyError::config(
                 "checkpoint",
                 format!(
                     "{} is from iteration {}, state.json from iteration {}",
-                    crate::checkpoint::ROLLOUT_FILE,
+                    checkpoint::ROLLOUT_FILE,
                     rollout.iteration,
                     self.iteration
                 ),
             ));
         }
-        if rollout.noise.len() != self.noise.len() {
+        let names = |r: &[HostedRolloutState]| r.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+        let ours: Vec<String> = self.agents[1..].iter().map(|a| a.name.clone()).collect();
+        if names(&rollout.agents) != ours {
             return Err(PolicyError::config(
-                "runner.num_envs",
+                "agents",
                 format!(
-                    "the checkpoint's envs hold {} noise values, this run {}",
-                    rollout.noise.len(),
-                    self.noise.len()
+                    "the checkpoint's rollout has hosted agents {:?}, this run {ours:?}",
+                    names(&rollout.agents)
                 ),
             ));
+        }
+        let noise_lengths = std::iter::once(rollout.noise.len())
+            .chain(rollout.agents.iter().map(|a| a.noise.len()));
+        for (agent, len) in self.agents.iter().zip(noise_lengths) {
+            if len != agent.sampler.noise.len() {
+                return Err(PolicyError::config(
+                    "runner.num_envs",
+                    format!(
+                        "the checkpoint's envs hold {len} noise values of agent '{}', this run {}",
+                        agent.name,
+                        agent.sampler.noise.len()
+                    ),
+                ));
+            }
         }
         self.venv
             .restore_all(&rollout.envs)
             .map_err(|e| PolicyError::config("runner.num_envs", e.to_string()))?;
-        self.rng = rollout.rng;
-        self.shuffle_rng = rollout.shuffle_rng;
-        self.noise = rollout.noise;
+        let policy = &mut self.agents[0];
+        policy.sampler.rng = rollout.rng;
+        policy.shuffle_rng = rollout.shuffle_rng;
+        policy.sampler.noise = rollout.noise;
+        for (agent, saved) in self.agents[1..].iter_mut().zip(rollout.agents) {
+            agent.sampler.rng = saved.rng;
+            agent.shuffle_rng = saved.shuffle_rng;
+            agent.sampler.noise = saved.noise;
+            agent.sampler.running_return = saved.running_return;
+        }
         self.needs_reseed = false;
         self.prefetched = None;
         Ok(())
     }
 
-    /// Continues from a checkpoint: its weights (loaded on the training device), iteration count,
-    /// learning rate and observation statistics. Follow with [`Self::restore_rollout`] when the
-    /// checkpoint has env snapshots; without them the envs are reseeded from
-    /// `(seed, iteration)`.
+    /// Continues from a checkpoint: every agent's weights (loaded on the training device) and
+    /// learning rate, the policy's optimiser `optimizer`, the iteration count and observation
+    /// statistics. [`Self::resume`] does this and the rest from a folder; follow with
+    /// [`Self::restore_rollout`] when the checkpoint has env snapshots; without them the envs
+    /// are reseeded from `(seed, iteration)`.
     pub fn resume_from(
         &mut self,
-        checkpoint: crate::checkpoint::Checkpoint,
+        checkpoint: Checkpoint,
         optimizer: burn::optim::ModuleOptimizer,
     ) -> Result<(), PolicyError> {
         self.check_sizes(&checkpoint.state, "checkpoint")?;
+        self.check_hosted(&checkpoint.state)?;
         let s = checkpoint.state;
-        self.ppo.model = checkpoint.model;
-        self.ppo.schedule.lr = s.learning_rate;
+        let policy = self.agents[0].algo.as_mut();
+        policy.set_model(checkpoint.model);
+        policy.set_learning_rate(s.learning_rate);
+        policy.set_optimizer(optimizer);
+        for ((agent, saved), (_, model)) in self.agents[1..]
+            .iter_mut()
+            .zip(s.agents)
+            .zip(checkpoint.hosted)
+        {
+            agent.algo.set_model(model);
+            agent.algo.set_learning_rate(saved.learning_rate);
+            agent.sampler.returns = saved.recent_returns.into();
+        }
         self.iteration = s.iteration;
         self.total_steps = s.total_steps;
         self.obs_norm = s.obs_norm;
         self.returns = s.recent_returns.into();
         self.lengths = s.recent_lengths.into();
-        self.ppo.optim = optimizer;
         self.needs_reseed = true;
         self.prefetched = None;
         Ok(())
     }
 
+    /// Continues the run saved in checkpoint folder `dir`: weights, optimisers and learning
+    /// rates of every agent, the runner state and, when the folder has them, the env snapshots
+    /// and random streams (then the resumed run repeats the uninterrupted one exactly).
+    /// Returns whether the envs were restored (`false`: an old checkpoint without snapshots;
+    /// the envs are reseeded).
+    pub fn resume(&mut self, dir: &Path) -> Result<bool, PolicyError> {
+        let device = self.policy().device().clone();
+        let ckpt = checkpoint::load(dir, &device)?;
+        let optimizer = checkpoint::load_optimizer(dir)?;
+        let hosted_optimizers = ckpt
+            .hosted
+            .iter()
+            .map(|(name, _)| checkpoint::load_module_optimizer(dir, name))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.resume_from(ckpt, optimizer)?;
+        for (agent, optimizer) in self.agents[1..].iter_mut().zip(hosted_optimizers) {
+            agent.algo.set_optimizer(optimizer);
+        }
+        match checkpoint::load_rollout(dir)? {
+            Some(rollout) => self.restore_rollout(rollout).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     /// Starts from another checkpoint's weights and observation statistics (fine-tuning): the
-    /// iteration count, optimiser and learning rate stay this run's.
+    /// iteration count, optimiser and learning rate stay this run's. Hosted agents start from
+    /// the checkpoint's weights when it has an agent of the same name and sizes, else fresh.
     ///
     /// When this task's observation only adds entries at the end (e.g. a blind policy fine-tuned
-    /// with `[env.height_scan]`), the networks are widened with zero weights for the new entries,
-    /// so the fine-tune starts from exactly the old policy; that needs observation normalisation
-    /// off in both.
-    pub fn init_weights_from(
-        &mut self,
-        checkpoint: crate::checkpoint::Checkpoint,
-    ) -> Result<(), PolicyError> {
+    /// with `[env.height_scan]`), the policy's networks are widened with zero weights for the
+    /// new entries, so the fine-tune starts from exactly the old policy; that needs observation
+    /// normalisation off in both.
+    pub fn init_weights_from(&mut self, checkpoint: Checkpoint) -> Result<(), PolicyError> {
         let (old, new) = (checkpoint.state.obs_dim, self.venv.obs_dim());
+        for (name, model) in checkpoint.hosted {
+            let critic = self.venv.obs_dim() + self.venv.privileged_dim();
+            if let Some(agent) = self.agents[1..].iter_mut().find(|a| a.name == name)
+                && model.obs_dim() == new
+                && model.critic_obs_dim() == critic
+                && model.act_dim() == agent.sampler.action_dim
+            {
+                agent.algo.set_model(model);
+            }
+        }
         if old < new && checkpoint.state.act_dim == self.venv.action_dim() {
             if self.obs_norm.is_some() || checkpoint.state.obs_norm.is_some() {
                 return Err(PolicyError::config(
@@ -524,11 +608,11 @@ impl<E: Env> OnPolicyRunner<E> {
                     ),
                 ));
             }
-            self.ppo.model = widened;
+            self.policy_mut().set_model(widened);
             return Ok(());
         }
         self.check_sizes(&checkpoint.state, "init_from")?;
-        self.ppo.model = checkpoint.model;
+        self.policy_mut().set_model(checkpoint.model);
         if self.obs_norm.is_some() || checkpoint.state.obs_norm.is_some() {
             self.obs_norm = checkpoint.state.obs_norm;
         }
@@ -536,11 +620,7 @@ impl<E: Env> OnPolicyRunner<E> {
     }
 
     /// Fails (naming `key`) when a checkpoint's observation or action size differs from the task's.
-    fn check_sizes(
-        &self,
-        s: &crate::checkpoint::RunnerState,
-        key: &str,
-    ) -> Result<(), PolicyError> {
+    fn check_sizes(&self, s: &RunnerState, key: &str) -> Result<(), PolicyError> {
         let critic = self.venv.obs_dim() + self.venv.privileged_dim();
         if s.critic_obs_dim() != critic {
             return Err(PolicyError::config(
@@ -567,19 +647,42 @@ impl<E: Env> OnPolicyRunner<E> {
         Ok(())
     }
 
+    /// Fails (naming the agent) when a checkpoint's hosted agents differ from this run's.
+    fn check_hosted(&self, s: &RunnerState) -> Result<(), PolicyError> {
+        let saved: Vec<(&str, usize)> = s
+            .agents
+            .iter()
+            .map(|a| (a.name.as_str(), a.act_dim))
+            .collect();
+        let ours: Vec<(&str, usize)> = self.agents[1..]
+            .iter()
+            .map(|a| (a.name.as_str(), a.sampler.action_dim))
+            .collect();
+        if saved != ours {
+            return Err(PolicyError::config(
+                "agents",
+                format!(
+                    "the checkpoint has hosted agents (name, actions) {saved:?}, this run {ours:?}"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether iteration `i` starts at a checkpoint boundary (no rollout is collected ahead across
     /// one, so a checkpoint holds no pending rollout).
     fn is_boundary(&self, i: usize) -> bool {
         i.is_multiple_of(self.config.save_interval.max(1))
     }
 
-    /// Runs one iteration: a rollout of `num_steps_per_env` steps and a PPO update.
+    /// Runs one iteration: a rollout of `num_steps_per_env` steps with every agent, then each
+    /// agent's update (in agent order).
     ///
     /// The first iteration of a run (and a resume from a checkpoint without env snapshots)
-    /// reseeds the environments and the sampling RNG from `(seed, iteration)` and resets every
+    /// reseeds the environments and the sampling RNGs from `(seed, iteration)` and resets every
     /// env. Checkpoints carry the envs' snapshots ([`Self::rollout_state`]), so envs are never
     /// reset at a checkpoint boundary and a resumed run continues exactly. With
-    /// `overlap_collection`, the next rollout is collected during the update unless the next
+    /// `overlap_collection`, the next rollout is collected during the updates unless the next
     /// iteration starts at a boundary or is past the last.
     pub fn iterate(&mut self) -> Result<IterationStats, PolicyError> {
         let start = Instant::now();
@@ -588,81 +691,103 @@ impl<E: Env> OnPolicyRunner<E> {
                 .seed
                 .wrapping_add((self.iteration as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             self.venv.reseed_all(s);
-            self.rng = ChaCha8Rng::seed_from_u64(s ^ 0x5eed);
-            self.shuffle_rng = ChaCha8Rng::seed_from_u64(s ^ SHUFFLE_SALT);
-            if self.ppo.config.noise_correlation > 0.0 {
-                for v in &mut self.noise {
-                    *v = StandardNormal.sample(&mut self.rng);
+            for (index, agent) in self.agents.iter_mut().enumerate() {
+                agent.seed_streams(index, s);
+                agent.sampler.running_return.fill(0.0);
+                if agent.algo.rollout_settings().noise_correlation > 0.0 {
+                    for v in &mut agent.sampler.noise {
+                        *v = StandardNormal.sample(&mut agent.sampler.rng);
+                    }
                 }
             }
             self.needs_reseed = false;
             self.prefetched = None;
         }
         let overlap = self.config.overlap_collection;
-        let num_steps = self.ppo.config.num_steps_per_env;
-        let (gamma, lam) = (self.ppo.config.gamma, self.ppo.config.lam);
+        let num_steps = self.policy().rollout_settings().num_steps_per_env;
         let reward_scale = self.config.reward_scale;
         let progress = self.iteration as f64 / self.config.max_iterations.max(1) as f64;
         let next = self.iteration + 1;
         let prefetch = overlap && next < self.config.max_iterations && !self.is_boundary(next);
+        let settings: Vec<_> = self
+            .agents
+            .iter()
+            .map(|a| a.algo.rollout_settings())
+            .collect();
+        let infer: Vec<ActorCritic> = self
+            .agents
+            .iter()
+            .map(|a| a.algo.inference_model())
+            .collect();
+        let action_dims: Vec<usize> = self.agents.iter().map(|a| a.sampler.action_dim).collect();
+        // Split each agent into what collection touches and what its update touches.
+        let mut samplers = Vec::with_capacity(self.agents.len());
+        let mut learners = Vec::with_capacity(self.agents.len());
+        for agent in self.agents.iter_mut() {
+            samplers.push(&mut agent.sampler);
+            learners.push((
+                &mut agent.algo,
+                &mut agent.storage,
+                &mut agent.shuffle_rng,
+                &mut agent.last_update,
+            ));
+        }
         let mut collector = Collector {
             venv: &mut self.venv,
             obs_norm: &mut self.obs_norm,
-            rng: &mut self.rng,
-            noise: &mut self.noise,
-            noise_correlation: self.ppo.config.noise_correlation,
+            samplers,
+            settings,
             returns: &mut self.returns,
             lengths: &mut self.lengths,
-            num_steps,
-            gamma,
-            lam,
             reward_scale,
         };
         let collect_s = match self.prefetched.take() {
             Some(p) => {
-                self.storage = p.storage;
+                for ((_, storage, _, _), prefetched) in learners.iter_mut().zip(p.storages) {
+                    **storage = prefetched;
+                }
                 self.reward_terms = p.reward_terms;
                 p.collect_s
             }
             None => {
-                let infer = self.ppo.model.valid();
-                self.reward_terms = collector.collect(&infer, &mut self.storage)?;
+                let mut storages: Vec<&mut RolloutStorage> =
+                    learners.iter_mut().map(|(_, s, _, _)| &mut **s).collect();
+                self.reward_terms = collector.collect(&infer, &mut storages)?;
                 start.elapsed().as_secs_f32()
             }
         };
         let learn_start = Instant::now();
-        let update = if prefetch {
-            // The policy that collects the next rollout is the one before this update.
-            let infer = self.ppo.model.valid();
-            let mut next_storage = storage_for(collector.venv, num_steps);
-            let (ppo, storage, shuffle_rng) = (&mut self.ppo, &self.storage, &mut self.shuffle_rng);
-            let (update, collected) = std::thread::scope(|scope| {
+        if prefetch {
+            // The policies that collect the next rollout are the ones before this update.
+            let mut next: Vec<RolloutStorage> = action_dims
+                .iter()
+                .map(|&ad| storage_for(collector.venv, num_steps, ad))
+                .collect();
+            let collected = std::thread::scope(|scope| {
                 let worker = scope.spawn(move || {
                     let t = Instant::now();
-                    let terms = collector.collect(&infer, &mut next_storage)?;
+                    let mut storages: Vec<&mut RolloutStorage> = next.iter_mut().collect();
+                    let terms = collector.collect(&infer, &mut storages)?;
                     Ok::<_, PolicyError>(Prefetched {
-                        storage: next_storage,
+                        storages: next,
                         reward_terms: terms,
                         collect_s: t.elapsed().as_secs_f32(),
                     })
                 });
-                let update = ppo.update(storage, progress, shuffle_rng);
-                let collected = worker.join().unwrap_or_else(|_| {
+                update_agents(&mut learners, None, progress);
+                worker.join().unwrap_or_else(|_| {
                     Err(PolicyError::config(
                         "runner.overlap_collection",
                         "the collection thread panicked",
                     ))
-                });
-                (update, collected)
+                })
             });
             self.prefetched = Some(collected?);
-            update
         } else if overlap {
-            self.ppo
-                .update(&self.storage, progress, &mut self.shuffle_rng)
+            update_agents(&mut learners, None, progress);
         } else {
-            self.ppo.update(&self.storage, progress, &mut self.rng)
-        };
+            update_agents(&mut learners, Some(&mut collector.samplers), progress);
+        }
         let learn_s = learn_start.elapsed().as_secs_f32();
         let elapsed = start.elapsed().as_secs_f32();
         let steps = (self.venv.num_envs() * num_steps) as u64;
@@ -682,10 +807,39 @@ impl<E: Env> OnPolicyRunner<E> {
             steps_per_s: steps as f32 / elapsed,
             collect_s,
             learn_s,
-            update,
+            update: self.agents[0].last_update,
         };
         self.iteration += 1;
         Ok(stats)
+    }
+
+    /// One collection by the runner's own code under its agents' current policies into
+    /// `storages` (one per agent), outside an iteration.
+    #[cfg(test)]
+    pub(super) fn collect_into(
+        &mut self,
+        storages: &mut [&mut RolloutStorage],
+    ) -> Result<(), PolicyError> {
+        let infer: Vec<ActorCritic> = self
+            .agents
+            .iter()
+            .map(|a| a.algo.inference_model())
+            .collect();
+        let settings = self
+            .agents
+            .iter()
+            .map(|a| a.algo.rollout_settings())
+            .collect();
+        let mut collector = Collector {
+            venv: &mut self.venv,
+            obs_norm: &mut self.obs_norm,
+            samplers: self.agents.iter_mut().map(|a| &mut a.sampler).collect(),
+            settings,
+            returns: &mut self.returns,
+            lengths: &mut self.lengths,
+            reward_scale: self.config.reward_scale,
+        };
+        collector.collect(&infer, storages).map(|_| ())
     }
 
     /// Mean per-step value of each named reward term over the last iteration's collection
@@ -734,6 +888,8 @@ impl<E: Env> OnPolicyRunner<E> {
 mod tests {
     use super::*;
     use crate::storage::StorageError;
+    use crate::tensor_util::matrix;
+    use rand::SeedableRng;
     use sim::env::StepOutcome;
 
     /// A deterministic clock: observes `[t, 1]` (`t` = steps into the episode), earns `1 + t` for
@@ -806,26 +962,12 @@ mod tests {
         r: &mut OnPolicyRunner<Clock>,
         storage: &mut RolloutStorage,
     ) -> Result<(), PolicyError> {
-        let policy = r.ppo.model.valid();
-        let mut collector = Collector {
-            venv: &mut r.venv,
-            obs_norm: &mut r.obs_norm,
-            rng: &mut r.rng,
-            noise: &mut r.noise,
-            noise_correlation: r.ppo.config.noise_correlation,
-            returns: &mut r.returns,
-            lengths: &mut r.lengths,
-            num_steps: r.ppo.config.num_steps_per_env,
-            gamma: r.ppo.config.gamma,
-            lam: r.ppo.config.lam,
-            reward_scale: r.config.reward_scale,
-        };
-        collector.collect(&policy, storage).map(|_| ())
+        r.collect_into(&mut [storage])
     }
 
     fn collect(r: &mut OnPolicyRunner<Clock>) -> RolloutStorage {
         let mut storage = RolloutStorage::new(
-            r.ppo.config.num_steps_per_env,
+            r.policy().rollout_settings().num_steps_per_env,
             r.venv.num_envs(),
             r.venv.obs_dim(),
             r.venv.action_dim(),
@@ -859,7 +1001,7 @@ mod tests {
             // The same for a rollout collected by hand with the collection path.
             let storage = collect(&mut r);
             let mut shuffle = ChaCha8Rng::seed_from_u64(9);
-            let stats = r.ppo.update(&storage, 0.5, &mut shuffle);
+            let stats = r.policy_mut().update(&storage, 0.5, &mut shuffle);
             assert_eq!(
                 stats.first_minibatch_ratio_dev, 0.0,
                 "act {act}, beta {beta}"
@@ -905,7 +1047,7 @@ mod tests {
         // last step, so GAE must not bootstrap from the observation after the rollout either).
         let mut r = runner(2, 1, 2, config, ppo);
         let storage = collect(&mut r);
-        let critic = r.ppo.model.valid();
+        let critic = r.policy().model().valid();
         let v = |t: f32| -> f32 {
             let dev = critic.log_std.val().device();
             critic

@@ -1,6 +1,6 @@
 //! N environments behind flat buffers, with automatic reset.
 
-use super::{Env, StepInfo, StepOutcome};
+use super::{Env, HostedAgent, StepInfo, StepOutcome};
 use crate::error::SimError;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -65,6 +65,11 @@ pub struct VecEnv<E: Env> {
     /// (rows of other envs are stale). `[num_envs * privileged_dim]`
     pub terminal_privileged: Vec<f32>,
     privileged_dim: usize,
+    /// The task's hosted agents (see `Env::hosted_agents`).
+    hosted: Vec<HostedAgent>,
+    /// Rewards of the hosted agents in the last step, env-major (read with
+    /// [`VecEnv::hosted_reward`]). `[num_envs * max(1, hosted agents)]`
+    hosted_rewards: Vec<f32>,
 }
 
 impl<E: Env> VecEnv<E> {
@@ -89,6 +94,7 @@ impl<E: Env> VecEnv<E> {
         let obs_dim = envs.first().map_or(0, Env::obs_dim);
         let action_dim = envs.first().map_or(0, Env::action_dim);
         let privileged_dim = envs.first().map_or(0, Env::privileged_dim);
+        let hosted = envs.first().map_or_else(Vec::new, Env::hosted_agents);
         let mut v = Self {
             envs,
             obs_dim,
@@ -105,6 +111,9 @@ impl<E: Env> VecEnv<E> {
             // One slot per env even without privileged state, so the parallel step can chunk it.
             terminal_privileged: vec![0.0; num_envs * privileged_dim.max(1)],
             privileged_dim,
+            // One slot per env even without hosted agents, so the parallel step can chunk it.
+            hosted_rewards: vec![0.0; num_envs * hosted.len().max(1)],
+            hosted,
         };
         v.reset_all();
         v
@@ -148,6 +157,16 @@ impl<E: Env> VecEnv<E> {
         for (env, row) in self.envs.iter().zip(out.chunks_mut(pd)) {
             env.write_privileged(row);
         }
+    }
+
+    /// The task's hosted agents (empty for single-agent tasks).
+    pub fn hosted_agents(&self) -> &[HostedAgent] {
+        &self.hosted
+    }
+
+    /// The reward hosted agent `agent` earned in the last step in env `env`.
+    pub fn hosted_reward(&self, env: usize, agent: usize) -> f32 {
+        self.hosted_rewards[env * self.hosted.len().max(1) + agent]
     }
 
     /// Mutable access to the environments.
@@ -262,10 +281,21 @@ impl<E: Env> VecEnv<E> {
     }
 
     /// Steps every environment with its row of `actions` and resets those whose episode ended.
+    /// Hosted agents (if the task has any) keep the actions they were last given.
     ///
     /// # Shapes
     /// `actions: [num_envs * action_dim]`
     pub fn step(&mut self, actions: &[f32]) -> Result<(), SimError> {
+        self.step_hosted(actions, &[])
+    }
+
+    /// [`VecEnv::step`] with the hosted agents' actions: `hosted[k]` holds agent `k`'s rows
+    /// (given to each env before it steps); pass one slice per hosted agent, or none. Read
+    /// their rewards with [`VecEnv::hosted_reward`].
+    ///
+    /// # Shapes
+    /// `actions: [num_envs * action_dim]`, `hosted[k]: [num_envs * hosted_agents()[k].action_dim]`
+    pub fn step_hosted(&mut self, actions: &[f32], hosted: &[&[f32]]) -> Result<(), SimError> {
         let n = self.envs.len();
         if actions.len() != n * self.action_dim {
             return Err(SimError::Length {
@@ -274,11 +304,30 @@ impl<E: Env> VecEnv<E> {
                 got: actions.len(),
             });
         }
+        if !hosted.is_empty() && hosted.len() != self.hosted.len() {
+            return Err(SimError::Length {
+                what: "hosted agents' actions".into(),
+                expected: self.hosted.len(),
+                got: hosted.len(),
+            });
+        }
+        for (agent, rows) in self.hosted.iter().zip(hosted) {
+            if rows.len() != n * agent.action_dim {
+                return Err(SimError::Length {
+                    what: format!("actions of hosted agent '{}'", agent.name),
+                    expected: n * agent.action_dim,
+                    got: rows.len(),
+                });
+            }
+        }
         let od = self.obs_dim.max(1);
         let ad = self.action_dim.max(1);
         let pd = self.privileged_dim;
+        let agents = &self.hosted;
+        let k = agents.len();
         self.envs
             .par_iter_mut()
+            .enumerate()
             .zip(self.obs.par_chunks_mut(od))
             .zip(self.terminal_obs.par_chunks_mut(od))
             .zip(actions.par_chunks(ad))
@@ -291,13 +340,18 @@ impl<E: Env> VecEnv<E> {
             .zip(
                 self.terminated
                     .par_iter_mut()
-                    .zip(self.truncated.par_iter_mut()),
+                    .zip(self.truncated.par_iter_mut())
+                    .zip(self.hosted_rewards.par_chunks_mut(k.max(1))),
             )
             .for_each(
                 |(
-                    ((((env, obs), term_obs), action), ((reward, info), term_priv)),
-                    (term, trunc),
+                    (((((e, env), obs), term_obs), action), ((reward, info), term_priv)),
+                    ((term, trunc), hosted_reward),
                 )| {
+                    for (a, (agent, rows)) in agents.iter().zip(hosted).enumerate() {
+                        let d = agent.action_dim;
+                        env.set_hosted_action(a, &rows[e * d..(e + 1) * d]);
+                    }
                     let StepOutcome {
                         reward: r,
                         terminated,
@@ -305,6 +359,9 @@ impl<E: Env> VecEnv<E> {
                     } = env.step(action, obs);
                     *reward = r;
                     *info = env.step_info();
+                    for (a, slot) in hosted_reward.iter_mut().enumerate().take(k) {
+                        *slot = env.hosted_reward(a);
+                    }
                     *term = terminated;
                     *trunc = truncated && !terminated;
                     if terminated || truncated {
@@ -428,5 +485,73 @@ mod tests {
         assert_eq!(v.finished[2].ret, v.finished[0].ret);
         assert!(v.restore_slot(3, &s).is_err(), "slot out of range");
         assert!(v.restore_all(&[s]).is_err(), "one snapshot for three slots");
+    }
+
+    /// Hosts one agent ("pusher", 2-d actions) whose reward is the sum of its action; the
+    /// policy's own env is a `Counter`.
+    struct Hosting {
+        counter: Counter,
+        pushed: [f32; 2],
+    }
+    impl Env for Hosting {
+        type Snapshot = u32;
+        fn snapshot(&self) -> u32 {
+            self.counter.0
+        }
+        fn restore(&mut self, s: &u32) {
+            self.counter.0 = *s;
+        }
+        fn obs_dim(&self) -> usize {
+            1
+        }
+        fn action_dim(&self) -> usize {
+            1
+        }
+        fn reseed(&mut self, _seed: u64) {}
+        fn reset(&mut self, obs: &mut [f32]) {
+            self.counter.reset(obs);
+            self.pushed = [0.0; 2];
+        }
+        fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
+            self.counter.step(action, obs)
+        }
+        fn hosted_agents(&self) -> Vec<HostedAgent> {
+            vec![HostedAgent {
+                name: "pusher".into(),
+                action_dim: 2,
+            }]
+        }
+        fn set_hosted_action(&mut self, agent: usize, action: &[f32]) {
+            assert_eq!(agent, 0);
+            self.pushed.copy_from_slice(action);
+        }
+        fn hosted_reward(&self, _agent: usize) -> f32 {
+            self.pushed[0] + self.pushed[1]
+        }
+    }
+
+    #[test]
+    fn hosted_agents_act_before_the_step_and_are_rewarded_before_the_reset() {
+        let mut v = VecEnv::new(2, |_| Hosting {
+            counter: Counter(0),
+            pushed: [0.0; 2],
+        });
+        assert_eq!(v.hosted_agents()[0].name, "pusher");
+        for step in 0..3 {
+            let pushes = [1.0, 2.0, 10.0 * step as f32, 0.5];
+            v.step_hosted(&[1.0, 1.0], &[&pushes]).expect("step");
+            assert_eq!(v.hosted_reward(0, 0), 3.0, "env 0 at step {step}");
+            // Env 1's reward is read before its time-out reset clears the push.
+            assert_eq!(v.hosted_reward(1, 0), 10.0 * step as f32 + 0.5);
+        }
+        assert_eq!(v.truncated, vec![true, true]);
+        let err = v
+            .step_hosted(&[1.0, 1.0], &[&[1.0]])
+            .expect_err("one push for two envs");
+        assert!(err.to_string().contains("hosted agent 'pusher'"), "{err}");
+        assert!(v.step_hosted(&[1.0, 1.0], &[&[0.0; 4], &[0.0; 4]]).is_err());
+        // Without hosted actions the envs keep the last ones.
+        v.step(&[1.0, 1.0]).expect("step");
+        assert_eq!(v.hosted_reward(0, 0), 0.0, "reset cleared env 0's push");
     }
 }

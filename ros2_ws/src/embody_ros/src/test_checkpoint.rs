@@ -86,6 +86,7 @@ pub fn write_test_checkpoint_with(dir: &Path, with_norm: bool, height_scan: bool
         obs_norm,
         recent_returns: vec![],
         recent_lengths: vec![],
+        agents: Vec::new(),
     };
     save(
         dir,
