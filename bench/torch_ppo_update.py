@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch peer of `embody bench learner`: the same PPO minibatch update and batch-1 inference.
 
-Network: actor and critic MLPs, ELU, hidden [512, 256, 128] (rsl_rl's default), a state-independent
-log-std. Update: Gaussian log-prob, clipped surrogate (0.2), clipped value loss (0.2, coef 1.0),
+Network: actor and critic MLPs, ELU, hidden layers from --hidden (default [512, 256, 128], rsl_rl's),
+a state-independent log-std. Update: Gaussian log-prob, clipped surrogate (0.2), clipped value loss (0.2, coef 1.0),
 entropy bonus (0.01), analytic KL (as rsl_rl computes it for its adaptive rate), backward, global
 gradient-norm clip (1.0), Adam (eps 1e-8). Each timed update uploads its minibatch from host
 numpy arrays, as the Rust side uploads from host buffers. Prints one JSON object.
@@ -65,13 +65,17 @@ def main():
     p.add_argument("--updates", type=int, default=5)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--infer-calls", type=int, default=2000)
+    p.add_argument("--hidden", default="512,256,128")
+    p.add_argument("--threads", type=int, default=0, help="intra-op threads (0: torch's default)")
     a = p.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     n, od, ad = a.minibatch, a.obs_dim, a.act_dim
     f32 = lambda *s: rng.uniform(-1, 1, size=s).astype(np.float32)
     batch = (f32(n, od), f32(n, ad), f32(n, ad), f32(n), f32(n), f32(n), f32(n))
-    model = ActorCritic(od, ad, [512, 256, 128])
+    model = ActorCritic(od, ad, [int(h) for h in a.hidden.split(",")])
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-8)
     update(model, opt, batch)  # warm-up
     rates = []

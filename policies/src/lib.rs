@@ -31,6 +31,8 @@ pub mod dist;
 mod error;
 pub mod manifest;
 #[cfg(feature = "rl")]
+pub mod memory;
+#[cfg(feature = "rl")]
 pub mod nets;
 #[cfg(feature = "train")]
 pub mod runner;

@@ -1,4 +1,6 @@
-//! The same PPO update on burn's `flex` CPU backend and on wgpu agrees within float tolerance.
+//! The same PPO update on burn's `flex` CPU backend (its hidden layers through the fused
+//! `linear_elu` custom op) and on wgpu (burn's composed ops) agrees within float tolerance, and
+//! the update did move the weights.
 //! Built only with `--features wgpu`; on a machine without a GPU it runs on Mesa's llvmpipe
 //! Vulkan driver (Debian: mesa-vulkan-drivers).
 #![cfg(feature = "wgpu")]
@@ -34,7 +36,12 @@ fn storage() -> RolloutStorage {
     s
 }
 
-fn update_on(device: Device, weights: &std::path::Path) -> (Vec<f32>, Vec<f32>, f32) {
+/// Actor means and values of 16 probe observations before and after one PPO update on
+/// `device`, and the update's value loss.
+fn update_on(
+    device: Device,
+    weights: &std::path::Path,
+) -> ((Vec<f32>, Vec<f32>), (Vec<f32>, Vec<f32>), f32) {
     let train = device.clone().autodiff();
     let policy = ActorCriticConfig {
         actor_hidden: vec![32, 32],
@@ -50,15 +57,18 @@ fn update_on(device: Device, weights: &std::path::Path) -> (Vec<f32>, Vec<f32>, 
         schedule: LrScheduleKind::Fixed,
         ..PpoConfig::default()
     };
+    let probe = matrix(&storage().obs[..16 * OBS], 16, OBS, &device);
+    let outputs = |model: &ActorCritic| {
+        let model = model.valid();
+        (
+            to_vec(model.action_mean(probe.clone())),
+            to_vec(model.value(probe.clone())),
+        )
+    };
+    let before = outputs(&model);
     let mut ppo = Ppo::new(model, config, train).expect("ppo");
     let stats = ppo.update(&storage(), 0.0, &mut ChaCha8Rng::seed_from_u64(3));
-    let probe = matrix(&storage().obs[..16 * OBS], 16, OBS, &device);
-    let model = ppo.model.valid();
-    (
-        to_vec(model.action_mean(probe.clone())),
-        to_vec(model.value(probe)),
-        stats.value_loss,
-    )
+    (before, outputs(&ppo.model), stats.value_loss)
 }
 
 #[test]
@@ -76,14 +86,21 @@ fn ppo_update_on_flex_and_wgpu_agrees() {
     ActorCritic::new(OBS, ACT, &policy, &flex)
         .save_file(&weights)
         .expect("save");
-    let (mean_cpu, value_cpu, loss_cpu) = update_on(Device::flex(), &weights);
-    let (mean_gpu, value_gpu, loss_gpu) =
+    let (before_cpu, (mean_cpu, value_cpu), loss_cpu) = update_on(Device::flex(), &weights);
+    let (before_gpu, (mean_gpu, value_gpu), loss_gpu) =
         update_on(Device::wgpu(DeviceKind::DefaultDevice), &weights);
     let close = |a: &[f32], b: &[f32]| {
         a.iter()
             .zip(b)
             .all(|(x, y)| (x - y).abs() <= 1e-4 + 1e-3 * x.abs())
     };
+    assert!(close(&before_cpu.0, &before_gpu.0) && close(&before_cpu.1, &before_gpu.1));
+    // The update moved both networks well beyond the tolerance the backends agree to.
+    assert!(!close(&before_cpu.0, &mean_cpu), "the actor did not change");
+    assert!(
+        !close(&before_cpu.1, &value_cpu),
+        "the critic did not change"
+    );
     assert!(
         close(&mean_cpu, &mean_gpu),
         "actor outputs differ:\n{mean_cpu:?}\n{mean_gpu:?}"

@@ -1,8 +1,10 @@
 //! `embody bench ...`: throughput benchmarks and comparisons against peer tools.
 
+mod gemm_ceiling;
 mod learner;
 mod physics;
 mod physics_mjcf;
+pub(crate) mod train;
 
 use clap::Subcommand;
 
@@ -15,6 +17,9 @@ pub enum BenchCommand {
     Learner(learner::LearnerArgs),
     /// The same quadruped in Rapier (here) and MuJoCo (bench/mujoco_physics.py), in one run.
     PhysicsVsMujoco(physics::VsMujocoArgs),
+    /// Whole-loop training throughput of a task (env steps/s), split into collection and
+    /// learning.
+    Train(train::BenchTrainArgs),
 }
 
 /// Runs a benchmark.
@@ -23,6 +28,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Physics(args) => physics::run(args),
         BenchCommand::Learner(args) => learner::run(args),
         BenchCommand::PhysicsVsMujoco(args) => physics::run_vs_mujoco(args),
+        BenchCommand::Train(args) => train::run(args),
     }
 }
 

@@ -2,6 +2,7 @@
 //! `play`, `checkpoint upgrade` and the training visualisation look tasks up here by name; no
 //! other code matches on task names. A new task adds one entry (and its `VizEnv` impl).
 
+use super::bench::train::{BenchTrainArgs, TrainBench, bench_task};
 use super::play::{PlayArgs, run_locomotion_play};
 use super::train::{EvalArgs, TrainArgs, print_eval, print_locomotion_eval, train_task};
 use anyhow::Context;
@@ -30,6 +31,8 @@ pub struct TaskEntry {
     pub contract: fn(&TrainConfig) -> anyhow::Result<Option<DeployContract>>,
     /// Runs a policy interactively (`embody play`), for tasks that have a robot to steer.
     pub play: Option<fn(PlayArgs) -> anyhow::Result<()>>,
+    /// Times the training loop (`embody bench train`).
+    pub bench: fn(&BenchTrainArgs, &TrainConfig) -> anyhow::Result<TrainBench>,
 }
 
 /// Every task.
@@ -47,6 +50,10 @@ pub static TASKS: &[TaskEntry] = &[
         },
         contract: |_| Ok(None),
         play: None,
+        bench: |args, config| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            bench_task(cartpole_venv(n, seed), args, config)
+        },
     },
     TaskEntry {
         name: "pendulum",
@@ -61,6 +68,10 @@ pub static TASKS: &[TaskEntry] = &[
         },
         contract: |_| Ok(None),
         play: None,
+        bench: |args, config| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            bench_task(pendulum_venv(n, seed), args, config)
+        },
     },
     TaskEntry {
         name: "locomotion",
@@ -78,6 +89,10 @@ pub static TASKS: &[TaskEntry] = &[
         },
         contract: |config| Ok(locomotion_venv(config, 1, 0)?.envs()[0].contract()),
         play: Some(run_locomotion_play),
+        bench: |args, config| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            bench_task(locomotion_venv(config, n, seed)?, args, config)
+        },
     },
 ];
 
