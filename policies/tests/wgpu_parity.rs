@@ -115,3 +115,44 @@ fn ppo_update_on_flex_and_wgpu_agrees() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_runner_trains_on_wgpu_end_to_end() {
+    use policies::runner::{OnPolicyRunner, RunnerConfig};
+    use sim::env::VecEnv;
+    use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
+    // Rollouts on the CPU (Rapier), the learner on the wgpu device: `embody train --device wgpu`.
+    let venv = VecEnv::new(8, |i| {
+        CartPoleEnv::new(CartPoleConfig::default(), 5 ^ i as u64)
+    });
+    let policy = ActorCriticConfig {
+        actor_hidden: vec![32, 32],
+        critic_hidden: vec![32, 32],
+        init_noise_std: 1.0,
+    };
+    let config = RunnerConfig {
+        num_envs: 8,
+        max_iterations: 2,
+        ..RunnerConfig::default()
+    };
+    let ppo = PpoConfig {
+        num_steps_per_env: 8,
+        num_learning_epochs: 1,
+        num_mini_batches: 1,
+        ..PpoConfig::default()
+    };
+    let device = Device::wgpu(DeviceKind::DefaultDevice);
+    let mut runner =
+        OnPolicyRunner::new(venv, config, ppo, &policy, &device, 5).expect("runner on wgpu");
+    let probe = matrix(&[0.1, -0.2, 0.05, 0.3], 1, 4, &device);
+    let before = to_vec(runner.policy().model().valid().action_mean(probe.clone()));
+    for i in 0..2 {
+        let stats = runner.iterate().expect("iteration");
+        assert!(
+            stats.update.value_loss.is_finite() && stats.update.policy_loss.is_finite(),
+            "iteration {i}: {stats:?}"
+        );
+    }
+    let after = to_vec(runner.policy().model().valid().action_mean(probe));
+    assert_ne!(before, after, "the learner on wgpu moved the policy");
+}

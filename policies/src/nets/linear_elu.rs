@@ -259,11 +259,12 @@ impl Backward<Flex, 3> for LinearEluBackward {
         let [node_x, node_weight, node_bias] = ops.parents;
         let (x, weight, y) = ops.state;
         let ([rows, input], [_, output]) = (dims2(&x), dims2(&weight));
-        let g = contiguous(grads.consume::<Flex>(&ops.node));
-        // The gradient before the activation, in a buffer of our own.
-        let mut g_pre = values(&g).to_vec();
-        drop(g);
-        let bias_grad = elu_grad_in_place(&mut g_pre, values(&y), output);
+        // The gradient before the activation, computed in place in the incoming gradient's
+        // buffer (copied first only if something else still holds it).
+        let mut g = contiguous(grads.consume::<Flex>(&ops.node));
+        let g_pre = &mut g.storage_mut::<f32>()[..rows * output];
+        let bias_grad = elu_grad_in_place(g_pre, values(&y), output);
+        let g_pre = &*g_pre;
         if let Some(node) = node_bias {
             let grad = FlexTensor::from_data(TensorData::new(bias_grad, [output]));
             grads.register::<Flex>(node.id, grad);
@@ -275,7 +276,7 @@ impl Backward<Flex, 3> for LinearEluBackward {
                 output,
                 rows,
                 Operand::transposed(values(&x)),
-                Operand::plain(&g_pre),
+                Operand::plain(g_pre),
             );
             grads.register::<Flex>(node.id, tensor(grad, [input, output]));
         }
@@ -285,7 +286,7 @@ impl Backward<Flex, 3> for LinearEluBackward {
                 rows,
                 input,
                 output,
-                Operand::plain(&g_pre),
+                Operand::plain(g_pre),
                 Operand::transposed(values(&weight)),
             );
             grads.register::<Flex>(node.id, tensor(grad, [rows, input]));

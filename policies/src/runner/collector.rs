@@ -128,6 +128,12 @@ impl<E: Env> Collector<'_, E> {
         let mut rewards = vec![0.0f32; n];
         let mut dones = vec![0.0f32; n];
         let mut actions: Vec<Vec<f32>> = vec![Vec::new(); agents];
+        // Each agent's standard-normal draws of one step. `[envs * action_dim]` per agent
+        let mut step_noise: Vec<Vec<f32>> = self
+            .samplers
+            .iter()
+            .map(|s| vec![0.0f32; n * s.action_dim])
+            .collect();
         for _ in 0..num_steps {
             if let Some(norm) = self.obs_norm.as_mut() {
                 norm.update(&self.venv.obs);
@@ -154,7 +160,7 @@ impl<E: Env> Collector<'_, E> {
                 // Env by env, action by action: the order of the draws is part of the run's seed.
                 let beta = self.settings[k].noise_correlation;
                 let fresh = (1.0 - beta * beta).sqrt();
-                let mut step_noise = vec![0.0f32; n * ad];
+                let step_noise = &mut step_noise[k];
                 for (i, eps) in step_noise.iter_mut().enumerate() {
                     let xi: f32 = StandardNormal.sample(&mut sampler.rng);
                     *eps = if beta > 0.0 {
@@ -164,7 +170,7 @@ impl<E: Env> Collector<'_, E> {
                         xi
                     };
                 }
-                let actions_t = dist.sample_with_noise(matrix(&step_noise, n, ad, &dev));
+                let actions_t = dist.sample_with_noise(matrix(step_noise, n, ad, &dev));
                 let log_probs = to_vec(dist.log_prob(actions_t.clone()));
                 actions[k] = to_vec(actions_t);
                 let means = to_vec(dist.mean().clone());
