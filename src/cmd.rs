@@ -1,5 +1,6 @@
 //! Subcommand definitions and dispatch.
 
+mod attack;
 mod bench;
 mod checkpoint_cmd;
 mod play;
@@ -33,6 +34,9 @@ enum Command {
     /// Checkpoint maintenance (`upgrade`: write the manifest into an old checkpoint).
     #[command(subcommand)]
     Checkpoint(checkpoint_cmd::CheckpointCommand),
+    /// Train a fresh adversary against a frozen locomotion policy for a fixed budget and report
+    /// the fall rate it reaches (worst-case robustness).
+    Attack(attack::AttackArgs),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -47,5 +51,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => train::run_train(args),
         Command::Eval(args) => train::run_eval(args),
         Command::Play(args) => play::run_play(args),
+        Command::Attack(args) => attack::run_attack(args),
     }
 }

@@ -40,6 +40,20 @@ pub struct RunnerState {
     /// single-agent runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub agents: Vec<HostedAgentState>,
+    /// Value heads of the policy's critic: 1, or 2 for a constrained policy (task, cost).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub value_heads: usize,
+    /// A constrained policy's Lagrange multiplier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<f32>,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 /// What a checkpoint keeps of a hosted agent beside its weights (`<name>.bpk`) and optimiser
@@ -307,26 +321,33 @@ pub fn load(dir: &Path, device: &Device) -> Result<Checkpoint, PolicyError> {
     let text = std::fs::read_to_string(&state_path).map_err(|e| file_err(&state_path, e))?;
     let state: RunnerState = serde_json::from_str(&text)
         .map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
-    let load_module = |name: &str, act_dim: usize, sizes: &crate::nets::ActorCriticConfig| {
-        let [_, burnpack, _] = module_files(name);
-        let path = dir.join(burnpack);
-        ActorCritic::new_asymmetric(
-            state.obs_dim,
-            state.critic_obs_dim(),
-            act_dim,
-            sizes,
-            device,
-        )
-        .try_load_file(&path)
-        .map_err(|e| file_err(&path, format!("corrupt or truncated model: {e}")))
-    };
-    let model = load_module(POLICY_MODULE, state.act_dim, &config.policy)?;
+    let load_module =
+        |name: &str, act_dim: usize, heads: usize, sizes: &crate::nets::ActorCriticConfig| {
+            let [_, burnpack, _] = module_files(name);
+            let path = dir.join(burnpack);
+            ActorCritic::new_asymmetric(
+                state.obs_dim,
+                state.critic_obs_dim(),
+                act_dim,
+                sizes,
+                device,
+            )
+            .with_value_heads(heads)
+            .try_load_file(&path)
+            .map_err(|e| file_err(&path, format!("corrupt or truncated model: {e}")))
+        };
+    let model = load_module(
+        POLICY_MODULE,
+        state.act_dim,
+        state.value_heads,
+        &config.policy,
+    )?;
     let hosted = state
         .agents
         .iter()
         .map(|a| {
             let sizes = config.agent(&a.name).policy;
-            Ok((a.name.clone(), load_module(&a.name, a.act_dim, &sizes)?))
+            Ok((a.name.clone(), load_module(&a.name, a.act_dim, 1, &sizes)?))
         })
         .collect::<Result<Vec<_>, PolicyError>>()?;
     Ok(Checkpoint {

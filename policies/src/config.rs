@@ -42,6 +42,10 @@ pub struct TrainConfig {
     /// Task settings, read by the task itself (keys reported as `env.<key>`).
     #[serde(default)]
     pub env: toml::Table,
+    /// Disturbances on the robot, read by the task (`[disturber]`: legged_gym's pushes,
+    /// HIMLoco's forces or the learned H-infinity disturber; keys reported as `disturber.<key>`).
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub disturber: toml::Table,
     /// Sections of the task's hosted agents by name (`[agents.disturber]`), complete after
     /// loading (the policy's settings fill what a section leaves out).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -159,6 +163,27 @@ impl TrainConfig {
             };
             PolicyError::config(key, e.inner().message().to_string())
         })
+    }
+
+    /// The `[disturber]` table as the task's type (`None` when the config has none); errors
+    /// name the key under `disturber.`.
+    pub fn disturber_config<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<Option<T>, PolicyError> {
+        if self.disturber.is_empty() {
+            return Ok(None);
+        }
+        serde_path_to_error::deserialize(toml::Value::Table(self.disturber.clone()))
+            .map(Some)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let key = if path == "." {
+                    "disturber".to_string()
+                } else {
+                    format!("disturber.{path}")
+                };
+                PolicyError::config(key, e.inner().message().to_string())
+            })
     }
 
     /// The resolved configuration as TOML (written next to every checkpoint).

@@ -654,6 +654,8 @@ mod tests {
             recent_returns: vec![],
             recent_lengths: vec![],
             agents: Vec::new(),
+            value_heads: 1,
+            multiplier: None,
         };
         let dir = tmp("burn");
         save(&dir, &model, &Ppo::new_optimizer(), &state, &config, None).expect("save");

@@ -1,14 +1,22 @@
 //! Training loops and evaluation.
 
 mod agent;
+mod attack;
 mod collector;
+#[cfg(test)]
+mod constraint_tests;
 mod eval;
 #[cfg(test)]
 mod hosted_tests;
 mod locomotion_eval;
 mod on_policy;
+mod push_test;
 
 pub use agent::{Agent, POLICY_AGENT};
+pub use attack::{AttackEval, evaluate_against};
 pub use eval::{BurnActor, EvalStats, evaluate};
 pub use locomotion_eval::{LocomotionEvalStats, evaluate_locomotion};
 pub use on_policy::{HostedIterationStats, IterationStats, OnPolicyRunner, RunnerConfig};
+pub use push_test::{
+    PULSE_AT_S, PULSE_S, PUSH_BANDS_MG, PUSH_DIRECTIONS, PushTestStats, push_test,
+};

@@ -25,6 +25,84 @@ fn font_available() -> bool {
     })
 }
 
+/// Draws `constraint_curve.png` in `run_dir` from the constraint columns of its metrics.csv (a
+/// constrained policy's run: the H-infinity disturber): cost against its bound, the multiplier,
+/// and the disturber's mean force, over environment steps. Does nothing for runs without them.
+pub fn constraint_curve(run_dir: &Path) -> anyhow::Result<()> {
+    let csv = run_dir.join("metrics.csv");
+    let text =
+        std::fs::read_to_string(&csv).with_context(|| format!("reading {}", csv.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name);
+    let (Some(steps), Some(cost), Some(bound), Some(multiplier), Some(force)) = (
+        at("total_steps"),
+        at("cost"),
+        at("cost_bound"),
+        at("multiplier"),
+        at("force_n"),
+    ) else {
+        return Ok(());
+    };
+    let rows: Vec<[f64; 5]> = lines
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            let get = |i: usize| c.get(i)?.parse::<f64>().ok().filter(|v| v.is_finite());
+            Some([
+                get(steps)?,
+                get(cost)?,
+                get(bound)?,
+                get(multiplier)?,
+                get(force)?,
+            ])
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let out = run_dir.join("constraint_curve.png");
+    let root = BitMapBackend::new(&out, (900, 900)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let labels = font_available();
+    let x_max = rows.iter().map(|r| r[0]).fold(1.0, f64::max);
+    let panels = root.split_evenly((3, 1));
+    let series: [(&str, &[(usize, RGBColor)]); 3] = [
+        ("cost / bound per step", &[(1, RED), (2, BLUE)]),
+        ("Lagrange multiplier", &[(3, BLACK)]),
+        ("disturber force (N)", &[(4, MAGENTA)]),
+    ];
+    for (panel, (name, columns)) in panels.iter().zip(series) {
+        let y_max = rows
+            .iter()
+            .flat_map(|r| columns.iter().map(|(c, _)| r[*c]))
+            .fold(1e-6, f64::max);
+        let mut builder = ChartBuilder::on(panel);
+        builder.margin(12);
+        if labels {
+            builder
+                .caption(name, ("sans-serif", 18))
+                .x_label_area_size(30)
+                .y_label_area_size(70);
+        }
+        let mut chart = builder.build_cartesian_2d(0.0..x_max, 0.0..y_max * 1.05)?;
+        let mut mesh = chart.configure_mesh();
+        if labels {
+            mesh.x_desc("environment steps");
+        } else {
+            mesh.disable_x_axis().disable_y_axis();
+        }
+        mesh.draw()?;
+        for (c, color) in columns {
+            chart.draw_series(LineSeries::new(
+                rows.iter().map(|r| (r[0], r[*c])),
+                color.stroke_width(2),
+            ))?;
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
 /// Reads `metrics.csv` in `run_dir` and writes `learning_curve.png`: mean return and mean episode
 /// length against environment steps.
 pub fn learning_curve(run_dir: &Path, title: &str) -> anyhow::Result<()> {

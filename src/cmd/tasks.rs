@@ -12,7 +12,7 @@ use policies::runner::{evaluate, evaluate_locomotion};
 use robots::contract::DeployContract;
 use sim::env::{Env, VecEnv};
 use sim::tasks::cartpole::{CartPoleConfig, CartPoleEnv};
-use sim::tasks::locomotion::{LocomotionConfig, LocomotionEnv};
+use sim::tasks::locomotion::{DisturberConfig, LocomotionConfig, LocomotionEnv};
 use sim::tasks::pendulum::{PendulumConfig, PendulumEnv};
 use std::path::Path;
 
@@ -83,6 +83,17 @@ pub static TASKS: &[TaskEntry] = &[
         eval: |actor, config, args, dir| {
             let task: LocomotionConfig = config.env_config()?;
             let spec = std::sync::Arc::new(robots::load_builtin_or_path(&task.robot)?);
+            if args.push_test {
+                let stats = policies::runner::push_test(
+                    actor,
+                    spec,
+                    &task,
+                    &args.push_bands,
+                    args.push_repeats,
+                    args.seed,
+                )?;
+                return super::train::print_push_test(args, dir, &stats);
+            }
             let stats =
                 evaluate_locomotion(actor, spec, &task, &args.terrain, args.episodes, args.seed)?;
             print_locomotion_eval(args, dir, &stats)
@@ -120,8 +131,15 @@ pub(crate) fn locomotion_venv(
             .with_context(|| format!("env.robot: loading '{}'", task.robot))?,
     );
     let terrain = sim::Terrain::new(task.terrain, seed);
+    let disturber: Option<DisturberConfig> = config.disturber_config()?;
+    let steps_per_iteration = config.ppo.num_steps_per_env as u32;
     Ok(VecEnv::try_new(num_envs, |i| {
-        LocomotionEnv::new(spec.clone(), terrain.clone(), task.clone(), seed ^ i as u64)
+        let mut env =
+            LocomotionEnv::new(spec.clone(), terrain.clone(), task.clone(), seed ^ i as u64)?;
+        if let Some(d) = &disturber {
+            env.set_disturber(d.clone(), steps_per_iteration)?;
+        }
+        Ok(env)
     })?)
 }
 

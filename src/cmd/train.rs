@@ -72,6 +72,16 @@ pub struct EvalArgs {
     /// errors, where it ended).
     #[arg(long, value_name = "FILE")]
     pub episodes_out: Option<PathBuf>,
+    /// `locomotion`: run the push test instead (0.2 s pulses on the base of a walking robot, 8
+    /// directions x the magnitude bands; `--seed` seeds it, `--episodes` is ignored).
+    #[arg(long)]
+    pub push_test: bool,
+    /// Push test: the magnitude bands in units of the robot's weight `m g`.
+    #[arg(long, value_delimiter = ',', default_values_t = policies::runner::PUSH_BANDS_MG)]
+    pub push_bands: Vec<f32>,
+    /// Push test: episodes per band and direction.
+    #[arg(long, default_value_t = 8)]
+    pub push_repeats: usize,
 }
 
 #[derive(Serialize)]
@@ -165,6 +175,37 @@ const HOSTED_COLUMNS: [&str; 6] = [
     "learning_rate",
 ];
 
+/// The metrics.csv columns of a constrained policy (the H-infinity disturber's constraint),
+/// means over the rollout's steps under the constraint.
+const CONSTRAINT_COLUMNS: [&str; 8] = [
+    "cost",
+    "cost_bound",
+    "force_n",
+    "cost_bound_ratio",
+    "multiplier",
+    "constraint_violation",
+    "disturbed_task_reward",
+    "disturbed_share",
+];
+
+/// The constraint columns' values of one iteration (empty for an unconstrained policy).
+fn constraint_columns(update: &policies::algo::UpdateStats) -> String {
+    match update.constraint {
+        None => String::new(),
+        Some(c) => format!(
+            ",{},{},{},{},{},{},{},{}",
+            c.cost,
+            c.bound,
+            c.force_n,
+            c.ratio(),
+            update.multiplier,
+            c.violation(),
+            c.task_reward,
+            c.share
+        ),
+    }
+}
+
 fn train_loop<E: Env + super::train_viz::VizEnv>(
     runner: &mut OnPolicyRunner<E>,
     config: &TrainConfig,
@@ -212,9 +253,13 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             .iter()
             .flat_map(|a| HOSTED_COLUMNS.map(|c| format!(",{}_{c}", a.name)))
             .collect();
+        let constraint: String = match runner.policy().multiplier() {
+            Some(_) => CONSTRAINT_COLUMNS.map(|c| format!(",{c}")).concat(),
+            None => String::new(),
+        };
         writeln!(
             csv,
-            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate,mirror_loss{terms}{levels}{hosted}"
+            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate,mirror_loss{terms}{levels}{hosted}{constraint}"
         )?;
     }
     let total = config.runner.max_iterations;
@@ -251,9 +296,10 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
                 )
             })
             .collect();
+        let constraint = constraint_columns(u);
         writeln!(
             csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}{hosted_columns}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}{hosted_columns}{constraint}",
             s.iteration,
             s.total_steps,
             s.mean_return,
@@ -289,6 +335,9 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
     viz.finish()?;
     if let Err(e) = super::plot::learning_curve(run_dir, &format!("PPO on {}", config.task)) {
         eprintln!("warning: no learning-curve plot: {e:#}");
+    }
+    if let Err(e) = super::plot::constraint_curve(run_dir) {
+        eprintln!("warning: no constraint plot: {e:#}");
     }
     let last = last.unwrap_or_default();
     let summary = TrainSummary {
@@ -372,6 +421,53 @@ struct LocomotionEvalSummary<'a> {
 }
 
 /// Prints the figures of a locomotion eval (and writes the episode records when asked).
+/// Prints the push test's figures (one JSON object with `--json`).
+pub(crate) fn print_push_test(
+    args: &EvalArgs,
+    dir: &Path,
+    stats: &policies::runner::PushTestStats,
+) -> anyhow::Result<()> {
+    if args.json {
+        #[derive(Serialize)]
+        struct PushTestSummary<'a> {
+            task: &'a str,
+            checkpoint: &'a Path,
+            #[serde(flatten)]
+            stats: &'a policies::runner::PushTestStats,
+        }
+        let summary = PushTestSummary {
+            task: &args.task,
+            checkpoint: dir,
+            stats,
+        };
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        println!(
+            "push test ({} episodes, {} directions x {} repeats per band, weight {:.1} N): falls {:.1}%, lin vel error under push {:.3} m/s",
+            stats.episodes,
+            policies::runner::PUSH_DIRECTIONS,
+            stats.repeats,
+            stats.weight_n,
+            stats.fall_rate * 100.0,
+            stats.lin_vel_error_under_push
+        );
+        for band in &stats.bands_mg {
+            let key = format!("{band}mg");
+            let rate = stats
+                .fall_rate_by_band
+                .get(&key)
+                .copied()
+                .unwrap_or(f32::NAN);
+            println!(
+                "  {key} ({:.0} N): falls {:.1}%",
+                band * stats.weight_n,
+                rate * 100.0
+            );
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn print_locomotion_eval(
     args: &EvalArgs,
     dir: &Path,

@@ -145,6 +145,20 @@ impl TrainViz {
         for (name, v) in runner.curriculum_levels() {
             rec.log_scalar(&format!("train/curriculum/{name}"), v as f64)?;
         }
+        if let Some(c) = u.constraint {
+            // The H-infinity constraint (the disturber's force shows as an arrow on the base).
+            for (path, v) in [
+                ("train/constraint/cost", c.cost),
+                ("train/constraint/bound", c.bound),
+                ("train/constraint/cost_bound_ratio", c.ratio()),
+                ("train/constraint/violation", c.violation()),
+                ("train/constraint/multiplier", u.multiplier),
+                ("train/constraint/force_n", c.force_n),
+                ("train/constraint/disturbed_task_reward", c.task_reward),
+            ] {
+                rec.log_scalar(path, v as f64)?;
+            }
+        }
         for &(i, id) in shown.iter() {
             if let Some((world, _, command)) = runner.venv.envs().get(i).and_then(VizEnv::viz_world)
             {

@@ -3,6 +3,7 @@
 //! the binary they run.
 
 mod checkpoint;
+mod disturber;
 mod play;
 #[cfg(feature = "rerun")]
 mod play_rerun;

@@ -2,6 +2,7 @@
 
 mod deploy_parity;
 mod determinism;
+mod disturber;
 mod learning;
 mod locomotion;
 mod mjcf_vs_mujoco;

@@ -47,6 +47,14 @@ pub trait Algorithm {
     fn set_learning_rate(&mut self, lr: f64);
     /// The training device (with autodiff).
     fn device(&self) -> &Device;
+    /// A constrained policy's Lagrange multiplier (`None`: unconstrained).
+    fn multiplier(&self) -> Option<f32> {
+        None
+    }
+    /// Sets the Lagrange multiplier of a constrained policy (resume); others ignore it.
+    fn set_multiplier(&mut self, value: f32) {
+        let _ = value;
+    }
     /// One update on a full rollout (advantages and returns computed). `progress` in [0, 1] is
     /// the fraction of training done (for schedules); `rng` shuffles minibatches.
     fn update(

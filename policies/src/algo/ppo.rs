@@ -2,13 +2,14 @@
 
 use super::algorithm::{Algorithm, RolloutSettings};
 use super::grad_clip::clip_global_norm;
+use super::lagrange::LagrangeMultiplier;
 use super::losses::{clipped_surrogate_loss, value_loss};
 use super::normalizer::normalize_batch;
 use super::schedule::{LrSchedule, LrScheduleKind};
 use crate::dist::{ActionDistribution, DiagGaussian};
 use crate::error::PolicyError;
 use crate::nets::ActorCritic;
-use crate::storage::RolloutStorage;
+use crate::storage::{ConstraintStats, RolloutStorage};
 use crate::tensor_util::{matrix, to_vec, vector};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
@@ -160,6 +161,11 @@ pub struct UpdateStats {
     /// the update compute log-probabilities through the same distribution code, bit for bit);
     /// with `runner.overlap_collection` it measures the one-update policy lag.
     pub first_minibatch_ratio_dev: f32,
+    /// A constrained policy's constraint over the rollout (steps under it only); `None` for an
+    /// unconstrained one.
+    pub constraint: Option<ConstraintStats>,
+    /// The Lagrange multiplier after the update's dual-ascent step (0 when unconstrained).
+    pub multiplier: f32,
 }
 
 /// The PPO learner: model, optimiser and learning-rate schedule.
@@ -176,6 +182,8 @@ pub struct Ppo {
     /// The mirror as right-multiplied matrices: observations `[obs_dim, obs_dim]`, actions
     /// `[action_dim, action_dim]` (`x_mirrored = x · P`).
     mirror: Option<(Tensor<2>, Tensor<2>)>,
+    /// A constrained policy's Lagrange multiplier (its critic has a cost head).
+    pub multiplier: Option<LagrangeMultiplier>,
 }
 
 /// `P` with `x · P = apply(x)` for row vectors: `P[index[i], i] = sign[i]`; `[n, n]`.
@@ -199,6 +207,7 @@ impl Ppo {
             config,
             device,
             mirror: None,
+            multiplier: None,
         })
     }
 
@@ -225,9 +234,23 @@ impl Ppo {
         &self.device
     }
 
+    /// Makes this a constrained policy: a cost head on the critic (zero-initialised when new)
+    /// and a Lagrange multiplier (see [`Self::update`]).
+    pub fn constrain(&mut self, multiplier: LagrangeMultiplier) {
+        if self.model.value_heads() < 2 {
+            self.model = self.model.clone().with_value_heads(2);
+        }
+        self.multiplier = Some(multiplier);
+    }
+
     /// One PPO update over `storage` (advantages and returns must be computed). `progress` in
     /// [0, 1] drives the linear schedule; `rng` shuffles minibatches. (The [`Algorithm`]
     /// implementation calls this.)
+    ///
+    /// A constrained policy (PPO-Lagrangian) first takes the multiplier's dual-ascent step on
+    /// the rollout's constraint statistics, then learns from the advantage
+    /// `A_task - lambda * A_cost` (normalised as usual); both value heads regress on their own
+    /// GAE returns, each with the clipped value loss, and their losses add.
     ///
     /// The probability ratio is `exp(logp_new - logp_old)` with `logp_old` the stored behaviour
     /// log-probabilities (not recomputed: with `runner.overlap_collection` the behaviour policy
@@ -245,12 +268,25 @@ impl Ppo {
         let n = storage.len();
         let (od, ad) = (storage.obs_dim, storage.act_dim);
         let mut adv = storage.advantages.clone();
+        let mut stats = UpdateStats::default();
+        let cost = storage
+            .cost
+            .as_ref()
+            .filter(|_| self.model.value_heads() > 1);
+        if let (Some(cost), Some(m)) = (cost, self.multiplier.as_mut()) {
+            let c = ConstraintStats::of(&cost.samples);
+            if c.share > 0.0 {
+                m.step(c.cost, c.bound);
+            }
+            adv = m.combine(&adv, &cost.advantages);
+            stats.constraint = Some(c);
+            stats.multiplier = m.value;
+        }
         if self.config.normalize_advantage {
             normalize_batch(&mut adv, 1e-8);
         }
         let mb = (n / self.config.num_mini_batches).max(1);
         let mut order: Vec<usize> = (0..n).collect();
-        let mut stats = UpdateStats::default();
         let mut count = 0.0f32;
         let mut first_minibatch = true;
         let dev = self.device.clone();
@@ -270,8 +306,24 @@ impl Ppo {
                 let actions = matrix(&gather(&storage.actions, ad), b, ad, &dev);
                 let mu_old = matrix(&gather(&storage.means, ad), b, ad, &dev);
                 let logp_old = vector(&gather(&storage.log_probs, 1), &dev);
-                let v_old = vector(&gather(&storage.values, 1), &dev);
-                let returns = vector(&gather(&storage.returns, 1), &dev);
+                // Values and targets, head-major per row: `[b * heads]`.
+                let (v_old, returns) = match cost {
+                    None => (gather(&storage.values, 1), gather(&storage.returns, 1)),
+                    Some(c) => {
+                        let pair = |task: &[f32], cost: &[f32]| {
+                            idx.iter()
+                                .flat_map(|&i| [task[i], cost[i]])
+                                .collect::<Vec<f32>>()
+                        };
+                        (
+                            pair(&storage.values, &c.values),
+                            pair(&storage.returns, &c.returns),
+                        )
+                    }
+                };
+                let heads = if cost.is_some() { 2 } else { 1 };
+                let v_old = vector(&v_old, &dev);
+                let returns = vector(&returns, &dev);
                 let adv_b = vector(&gather(&adv, 1), &dev);
 
                 let dist = self.model.distribution(obs.clone());
@@ -301,12 +353,16 @@ impl Ppo {
                     0 => obs,
                     cd => matrix(&gather(&storage.critic_obs, cd), b, cd, &dev),
                 };
-                let values = self.model.value(critic_in);
+                let values = match heads {
+                    1 => self.model.value(critic_in),
+                    h => self.model.values(critic_in).reshape([b * h]),
+                };
                 let clip = self
                     .config
                     .use_clipped_value_loss
                     .then_some(self.config.clip_low);
-                let v_loss = value_loss(values, v_old, returns, clip);
+                // The mean over rows and heads, times the heads: the heads' losses add.
+                let v_loss = value_loss(values, v_old, returns, clip) * heads as f32;
                 let entropy = dist.mean_entropy();
                 let mut loss = surrogate.clone() + v_loss.clone() * self.config.value_loss_coef
                     - entropy.clone() * self.config.entropy_coef;
@@ -387,6 +443,16 @@ impl Algorithm for Ppo {
 
     fn device(&self) -> &Device {
         &self.device
+    }
+
+    fn multiplier(&self) -> Option<f32> {
+        self.multiplier.map(|m| m.value)
+    }
+
+    fn set_multiplier(&mut self, value: f32) {
+        if let Some(m) = &mut self.multiplier {
+            m.value = value;
+        }
     }
 
     fn update(

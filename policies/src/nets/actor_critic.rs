@@ -114,13 +114,43 @@ impl ActorCritic {
         self.actor.forward(obs)
     }
 
-    /// Values of the critic's input: the actor's observation, followed by the privileged state
-    /// for an asymmetric critic.
+    /// Task values of the critic's input: the actor's observation, followed by the privileged
+    /// state for an asymmetric critic (the first head of a two-head critic).
     ///
     /// # Shapes
     /// `obs: [batch, critic_obs]` -> `[batch]`
     pub fn value(&self, obs: Tensor<2>) -> Tensor<1> {
-        self.critic.forward(obs).squeeze_dim::<1>(1)
+        let out = self.critic.forward(obs);
+        match self.value_heads() {
+            1 => out.squeeze_dim::<1>(1),
+            _ => {
+                let b = out.dims()[0];
+                out.slice([0..b, 0..1]).squeeze_dim::<1>(1)
+            }
+        }
+    }
+
+    /// Every head of the critic: the task value, then (a constrained policy's two-head critic)
+    /// the cost value.
+    ///
+    /// # Shapes
+    /// `obs: [batch, critic_obs]` -> `[batch, value_heads]`
+    pub fn values(&self, obs: Tensor<2>) -> Tensor<2> {
+        self.critic.forward(obs)
+    }
+
+    /// Number of value heads: 1, or 2 for a constrained policy (task value, cost value).
+    pub fn value_heads(&self) -> usize {
+        self.critic.output_dim()
+    }
+
+    /// The same actor-critic with `heads` value heads; a new head starts at zero weights (it
+    /// values everything 0 until trained), the existing ones are unchanged.
+    pub fn with_value_heads(self, heads: usize) -> Self {
+        Self {
+            critic: self.critic.widen_output(heads),
+            ..self
+        }
     }
 
     /// Observation width the networks take.

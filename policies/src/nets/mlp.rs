@@ -142,6 +142,35 @@ impl Mlp {
         self.widen_input_at(input, old)
     }
 
+    /// Output width.
+    pub fn output_dim(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.weight.dims()[1])
+    }
+
+    /// The same network with `output` >= [`Mlp::output_dim`] outputs: the new trailing outputs
+    /// get zero weights and biases (they read 0 until training moves them), the others are
+    /// unchanged.
+    pub fn widen_output(mut self, output: usize) -> Self {
+        let old = self.output_dim();
+        if let Some(last) = self.layers.last_mut()
+            && output > old
+        {
+            let w = last.weight.val();
+            let [input, _] = w.dims();
+            let device = w.device();
+            let zeros = Tensor::<2>::zeros([input, output - old], &device);
+            let wide = Tensor::cat(vec![w, zeros], 1).into_data();
+            last.weight = Param::from_tensor(Tensor::<2>::from_data(wide, &device));
+            if let Some(bias) = &last.bias {
+                let b = bias.val();
+                let zeros = Tensor::<1>::zeros([output - old], &device);
+                let wide = Tensor::cat(vec![b, zeros], 0).into_data();
+                last.bias = Some(Param::from_tensor(Tensor::<1>::from_data(wide, &device)));
+            }
+        }
+        self
+    }
+
     /// As [`Self::widen_input`], with the new zero-weighted inputs inserted before input `at`
     /// (an asymmetric critic keeps its privileged inputs last).
     pub fn widen_input_at(mut self, input: usize, at: usize) -> Self {

@@ -46,6 +46,8 @@ pub struct Agent {
     pub(super) sampler: Sampler,
     /// Statistics of the agent's last update.
     pub(super) last_update: UpdateStats,
+    /// A frozen agent acts but never updates (`embody attack` freezes the policy).
+    pub(super) frozen: bool,
 }
 
 /// What collection keeps per agent: its sampling stream, the noise it carries between steps
@@ -89,6 +91,7 @@ impl Agent {
                 returns: VecDeque::new(),
             },
             last_update: UpdateStats::default(),
+            frozen: false,
         };
         agent.seed_streams(index, seed);
         agent

@@ -67,6 +67,12 @@ fn with_privileged(obs: &[f32], od: usize, privileged: &[f32], pd: usize) -> Vec
     out
 }
 
+/// The two heads of a two-head critic's rows, apart: `[rows * 2]` -> (task `[rows]`, cost
+/// `[rows]`).
+fn split_heads(values: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    values.chunks_exact(2).map(|v| (v[0], v[1])).unzip()
+}
+
 /// Mean per-step value of each named reward term since the last drain, over all envs.
 pub(super) fn drain_reward_terms<E: Env>(venv: &mut VecEnv<E>) -> Vec<(&'static str, f32)> {
     let mut sums: Vec<(&'static str, f32)> = Vec::new();
@@ -128,6 +134,9 @@ impl<E: Env> Collector<'_, E> {
         let mut rewards = vec![0.0f32; n];
         let mut dones = vec![0.0f32; n];
         let mut actions: Vec<Vec<f32>> = vec![Vec::new(); agents];
+        // A constrained agent's cost-head values of the step's inputs. `[envs]` per agent
+        let mut cost_values: Vec<Vec<f32>> = vec![Vec::new(); agents];
+        let mut cost_rewards = vec![0.0f32; n];
         // Each agent's standard-normal draws of one step. `[envs * action_dim]` per agent
         let mut step_noise: Vec<Vec<f32>> = self
             .samplers
@@ -150,12 +159,20 @@ impl<E: Env> Collector<'_, E> {
                 let sampler = &mut *self.samplers[k];
                 let ad = sampler.action_dim;
                 let dist = policy.distribution(obs_t.clone());
-                let values = match &critic_in {
+                let critic_t = match &critic_in {
                     Some((rows, t)) => {
                         storage.push_critic_obs(rows)?;
-                        to_vec(policy.value(t.clone()))
+                        t.clone()
                     }
-                    None => to_vec(policy.value(obs_t.clone())),
+                    None => obs_t.clone(),
+                };
+                let values = match storage.cost.is_some() {
+                    false => to_vec(policy.value(critic_t)),
+                    true => {
+                        let (task, cost) = split_heads(&to_vec(policy.values(critic_t)));
+                        cost_values[k] = cost;
+                        task
+                    }
                 };
                 // Env by env, action by action: the order of the draws is part of the run's seed.
                 let beta = self.settings[k].noise_correlation;
@@ -218,10 +235,26 @@ impl<E: Env> Collector<'_, E> {
                         sampler.running_return[e] += raw;
                     }
                 }
-                if let Some(term) = &terminal_in {
+                let gamma = self.settings[k].gamma;
+                if storage.cost.is_some() {
+                    // The cost channel: the task's constraint samples, bootstrapped on
+                    // time-outs by the cost head.
+                    let samples = &self.venv.constraint_samples;
+                    for (c, s) in cost_rewards.iter_mut().zip(samples) {
+                        *c = s.map_or(0.0, |s| s.cost * self.reward_scale);
+                    }
+                    if let Some(term) = &terminal_in {
+                        let (task, cost) = split_heads(&to_vec(policy.values(term.clone())));
+                        for (i, &e) in timed_out.iter().enumerate() {
+                            rewards[e] += gamma * task[i];
+                            cost_rewards[e] += gamma * cost[i];
+                        }
+                    }
+                    storage.push_cost(&cost_values[k], &cost_rewards, samples)?;
+                } else if let Some(term) = &terminal_in {
                     let v = to_vec(policy.value(term.clone()));
                     for (i, &e) in timed_out.iter().enumerate() {
-                        rewards[e] += self.settings[k].gamma * v[i];
+                        rewards[e] += gamma * v[i];
                     }
                 }
                 storage.push_outcome(&rewards, &dones)?;
@@ -260,8 +293,25 @@ impl<E: Env> Collector<'_, E> {
         }
         let last_obs = matrix(&last_obs, n, od + pd, &dev);
         for (k, (policy, storage)) in policies.iter().zip(storages.iter_mut()).enumerate() {
-            let last_values = to_vec(policy.value(last_obs.clone()));
             let RolloutSettings { gamma, lam, .. } = self.settings[k];
+            let last_values = match &mut storage.cost {
+                None => to_vec(policy.value(last_obs.clone())),
+                Some(cost) => {
+                    let (task, last_cost) = split_heads(&to_vec(policy.values(last_obs.clone())));
+                    let (adv, ret) = compute_gae(
+                        &cost.rewards,
+                        &cost.values,
+                        &storage.dones,
+                        &last_cost,
+                        n,
+                        gamma,
+                        lam,
+                    );
+                    cost.advantages = adv;
+                    cost.returns = ret;
+                    task
+                }
+            };
             let (adv, ret) = compute_gae(
                 &storage.rewards,
                 &storage.values,

@@ -4,7 +4,7 @@
 use super::agent::Sampler;
 use super::agent::{Agent, POLICY_AGENT, check_hosted_name};
 use super::collector::{Collector, storage_for};
-use crate::algo::{Algorithm, Ppo, PpoConfig, RunningMeanStd, UpdateStats};
+use crate::algo::{Algorithm, LagrangeMultiplier, Ppo, PpoConfig, RunningMeanStd, UpdateStats};
 use crate::checkpoint::{self, Checkpoint, HostedAgentState, HostedRolloutState, RunnerState};
 use crate::config::{AgentConfig, TrainConfig};
 use crate::error::PolicyError;
@@ -140,7 +140,7 @@ fn new_learner<E: Env>(
 /// What one agent's update touches: its learner, its rollout, its shuffle stream and where its
 /// statistics go.
 type Learner<'a> = (
-    &'a mut Box<dyn Algorithm>,
+    Option<&'a mut Box<dyn Algorithm>>,
     &'a mut RolloutStorage,
     &'a mut ChaCha8Rng,
     &'a mut UpdateStats,
@@ -158,12 +158,16 @@ fn update_agents(
         Some(samplers) => {
             for ((algo, storage, _, last), sampler) in learners.iter_mut().zip(samplers.iter_mut())
             {
-                **last = algo.update(storage, progress, &mut sampler.rng);
+                if let Some(algo) = algo {
+                    **last = algo.update(storage, progress, &mut sampler.rng);
+                }
             }
         }
         None => {
             for (algo, storage, shuffle, last) in learners.iter_mut() {
-                **last = algo.update(storage, progress, shuffle);
+                if let Some(algo) = algo {
+                    **last = algo.update(storage, progress, shuffle);
+                }
             }
         }
     }
@@ -286,7 +290,13 @@ impl<E: Env> OnPolicyRunner<E> {
             }
             ppo.set_mirror(&mirror.obs, &mirror.action);
         }
-        let storage = storage_for(&venv, steps, venv.action_dim());
+        let mut storage = storage_for(&venv, steps, venv.action_dim());
+        if let Some(spec) = venv.constraint() {
+            // A constrained policy: a cost head on the critic, a cost channel in its rollout
+            // and a Lagrange multiplier.
+            ppo.constrain(LagrangeMultiplier::new(&spec));
+            storage = storage.with_cost_channel();
+        }
         let mut agents = vec![Agent::new(POLICY_AGENT, 0, Box::new(ppo), storage, n, seed)];
         for (i, spec) in venv.hosted_agents().iter().enumerate() {
             let index = i + 1;
@@ -331,6 +341,18 @@ impl<E: Env> OnPolicyRunner<E> {
             returns: VecDeque::new(),
             lengths: VecDeque::new(),
         })
+    }
+
+    /// Freezes agent `name`: it keeps acting on the envs but no longer updates (`embody
+    /// attack` trains a fresh adversary against a frozen policy). Fails for an unknown name.
+    pub fn freeze(&mut self, name: &str) -> Result<(), PolicyError> {
+        let agent = self
+            .agents
+            .iter_mut()
+            .find(|a| a.name == name)
+            .ok_or_else(|| PolicyError::config("agents", format!("no agent named '{name}'")))?;
+        agent.frozen = true;
+        Ok(())
     }
 
     /// Iterations done.
@@ -400,6 +422,8 @@ impl<E: Env> OnPolicyRunner<E> {
                     recent_returns: a.sampler.returns.iter().copied().collect(),
                 })
                 .collect(),
+            value_heads: self.policy().model().value_heads(),
+            multiplier: self.policy().multiplier(),
         }
     }
 
@@ -520,8 +544,22 @@ impl<E: Env> OnPolicyRunner<E> {
         self.check_hosted(&checkpoint.state)?;
         let s = checkpoint.state;
         let policy = self.agents[0].algo.as_mut();
+        let heads = policy.model().value_heads();
+        if s.value_heads != heads {
+            return Err(PolicyError::config(
+                "checkpoint",
+                format!(
+                    "its critic has {} value heads, this run's {heads} (a constrained policy has \
+                     a cost head: the runs differ in [disturber])",
+                    s.value_heads
+                ),
+            ));
+        }
         policy.set_model(checkpoint.model);
         policy.set_learning_rate(s.learning_rate);
+        if let Some(m) = s.multiplier {
+            policy.set_multiplier(m);
+        }
         policy.set_optimizer(optimizer);
         for ((agent, saved), (_, model)) in self.agents[1..]
             .iter_mut()
@@ -596,7 +634,8 @@ impl<E: Env> OnPolicyRunner<E> {
                     ),
                 ));
             }
-            let widened = checkpoint.model.widen_obs(new);
+            let heads = self.policy().model().value_heads();
+            let widened = checkpoint.model.widen_obs(new).with_value_heads(heads);
             let critic = new + self.venv.privileged_dim();
             if widened.critic_obs_dim() != critic {
                 return Err(PolicyError::config(
@@ -612,7 +651,10 @@ impl<E: Env> OnPolicyRunner<E> {
             return Ok(());
         }
         self.check_sizes(&checkpoint.state, "init_from")?;
-        self.policy_mut().set_model(checkpoint.model);
+        // A constrained run fine-tuned from an unconstrained policy gets a fresh cost head.
+        let heads = self.policy().model().value_heads();
+        self.policy_mut()
+            .set_model(checkpoint.model.with_value_heads(heads));
         if self.obs_norm.is_some() || checkpoint.state.obs_norm.is_some() {
             self.obs_norm = checkpoint.state.obs_norm;
         }
@@ -720,13 +762,18 @@ impl<E: Env> OnPolicyRunner<E> {
             .map(|a| a.algo.inference_model())
             .collect();
         let action_dims: Vec<usize> = self.agents.iter().map(|a| a.sampler.action_dim).collect();
+        let cost_channels: Vec<bool> = self
+            .agents
+            .iter()
+            .map(|a| a.storage.cost.is_some())
+            .collect();
         // Split each agent into what collection touches and what its update touches.
         let mut samplers = Vec::with_capacity(self.agents.len());
         let mut learners = Vec::with_capacity(self.agents.len());
         for agent in self.agents.iter_mut() {
             samplers.push(&mut agent.sampler);
             learners.push((
-                &mut agent.algo,
+                (!agent.frozen).then_some(&mut agent.algo),
                 &mut agent.storage,
                 &mut agent.shuffle_rng,
                 &mut agent.last_update,
@@ -761,7 +808,15 @@ impl<E: Env> OnPolicyRunner<E> {
             // The policies that collect the next rollout are the ones before this update.
             let mut next: Vec<RolloutStorage> = action_dims
                 .iter()
-                .map(|&ad| storage_for(collector.venv, num_steps, ad))
+                .zip(&cost_channels)
+                .map(|(&ad, &cost)| {
+                    let storage = storage_for(collector.venv, num_steps, ad);
+                    if cost {
+                        storage.with_cost_channel()
+                    } else {
+                        storage
+                    }
+                })
                 .collect();
             let collected = std::thread::scope(|scope| {
                 let worker = scope.spawn(move || {

@@ -74,6 +74,8 @@ pub struct RolloutStorage {
     pub critic_dim: usize,
     /// The critic's inputs (empty unless `critic_dim > 0`). `[steps * envs * critic_dim]`
     pub critic_obs: Vec<f32>,
+    /// The cost channel of a constrained policy (the H-infinity constraint); `None` otherwise.
+    pub cost: Option<super::CostChannel>,
     filled: usize,
     /// Whether step `filled` has been pushed and waits for its outcome.
     pending: bool,
@@ -100,6 +102,7 @@ impl RolloutStorage {
             returns: vec![0.0; n],
             critic_dim: 0,
             critic_obs: Vec::new(),
+            cost: None,
             filled: 0,
             pending: false,
         }
@@ -144,6 +147,44 @@ impl RolloutStorage {
         self.critic_dim = critic_dim;
         self.critic_obs = vec![0.0; self.steps * self.envs * critic_dim];
         self
+    }
+
+    /// The same storage with a cost channel (a constrained policy).
+    pub fn with_cost_channel(mut self) -> Self {
+        self.cost = Some(super::CostChannel::new(self.steps * self.envs));
+        self
+    }
+
+    /// Records the cost head's values and the constraint samples of step `filled_steps()`, and
+    /// the costs GAE sees (before [`Self::push_outcome`] of the same step; only for a storage
+    /// made [`Self::with_cost_channel`]).
+    ///
+    /// # Shapes
+    /// `values, rewards, samples: [envs]`
+    pub fn push_cost(
+        &mut self,
+        values: &[f32],
+        rewards: &[f32],
+        samples: &[Option<sim::env::ConstraintSample>],
+    ) -> Result<(), StorageError> {
+        let (e, t) = (self.envs, self.filled);
+        if t >= self.steps {
+            return Err(StorageError::Full { steps: self.steps });
+        }
+        Self::check("cost values", values.len(), e)?;
+        Self::check("cost rewards", rewards.len(), e)?;
+        Self::check("constraint samples", samples.len(), e)?;
+        let Some(cost) = &mut self.cost else {
+            return Err(StorageError::Length {
+                field: "cost channel",
+                got: e,
+                expected: 0,
+            });
+        };
+        cost.values[t * e..(t + 1) * e].copy_from_slice(values);
+        cost.rewards[t * e..(t + 1) * e].copy_from_slice(rewards);
+        cost.samples[t * e..(t + 1) * e].copy_from_slice(samples);
+        Ok(())
     }
 
     /// Records the critic's inputs of step `filled_steps()` (before [`Self::push`] of the same

@@ -70,6 +70,9 @@ pub struct VecEnv<E: Env> {
     /// Rewards of the hosted agents in the last step, env-major (read with
     /// [`VecEnv::hosted_reward`]). `[num_envs * max(1, hosted agents)]`
     hosted_rewards: Vec<f32>,
+    /// The constraint sample of each env's last step (constrained tasks; see
+    /// `Env::constraint_sample`). `[num_envs]`
+    pub constraint_samples: Vec<Option<crate::env::ConstraintSample>>,
 }
 
 impl<E: Env> VecEnv<E> {
@@ -113,6 +116,7 @@ impl<E: Env> VecEnv<E> {
             privileged_dim,
             // One slot per env even without hosted agents, so the parallel step can chunk it.
             hosted_rewards: vec![0.0; num_envs * hosted.len().max(1)],
+            constraint_samples: vec![None; num_envs],
             hosted,
         };
         v.reset_all();
@@ -157,6 +161,11 @@ impl<E: Env> VecEnv<E> {
         for (env, row) in self.envs.iter().zip(out.chunks_mut(pd)) {
             env.write_privileged(row);
         }
+    }
+
+    /// The constraint the task puts on its policy (`None`: unconstrained).
+    pub fn constraint(&self) -> Option<crate::env::ConstraintSpec> {
+        self.envs.first().and_then(Env::constraint)
     }
 
     /// The task's hosted agents (empty for single-agent tasks).
@@ -335,7 +344,8 @@ impl<E: Env> VecEnv<E> {
                 self.rewards
                     .par_iter_mut()
                     .zip(self.info.par_iter_mut())
-                    .zip(self.terminal_privileged.par_chunks_mut(pd.max(1))),
+                    .zip(self.terminal_privileged.par_chunks_mut(pd.max(1)))
+                    .zip(self.constraint_samples.par_iter_mut()),
             )
             .zip(
                 self.terminated
@@ -345,7 +355,10 @@ impl<E: Env> VecEnv<E> {
             )
             .for_each(
                 |(
-                    (((((e, env), obs), term_obs), action), ((reward, info), term_priv)),
+                    (
+                        ((((e, env), obs), term_obs), action),
+                        (((reward, info), term_priv), constraint),
+                    ),
                     ((term, trunc), hosted_reward),
                 )| {
                     for (a, (agent, rows)) in agents.iter().zip(hosted).enumerate() {
@@ -359,6 +372,7 @@ impl<E: Env> VecEnv<E> {
                     } = env.step(action, obs);
                     *reward = r;
                     *info = env.step_info();
+                    *constraint = env.constraint_sample();
                     for (a, slot) in hosted_reward.iter_mut().enumerate().take(k) {
                         *slot = env.hosted_reward(a);
                     }

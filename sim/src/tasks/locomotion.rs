@@ -4,6 +4,7 @@
 
 mod config;
 mod curriculum;
+mod disturber;
 mod env;
 mod eval_sets;
 mod height_scan;
@@ -12,7 +13,11 @@ mod rewards;
 
 pub use config::{CommandRanges, LocomotionConfig, NoiseScales, RewardScales};
 pub use curriculum::{CommandCurriculum, TerrainCurriculum, TerrainProportions, TerrainType};
-pub use env::{LocomotionEnv, LocomotionSnapshot};
+pub use disturber::{
+    Disturber, DisturberConfig, DisturberKind, DisturberState, GRAVITY, cost, cost_bound,
+    force_cap, hinf_force,
+};
+pub use env::{DISTURBER_AGENT, LocomotionEnv, LocomotionSnapshot};
 pub use eval_sets::{EVAL_SET_NAMES, eval_terrain_by_label, eval_terrain_label, eval_terrains};
 pub use height_scan::{GroundQuery, HeightScan};
 pub use mirror::locomotion_mirror;

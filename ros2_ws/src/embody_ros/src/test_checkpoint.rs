@@ -87,6 +87,8 @@ pub fn write_test_checkpoint_with(dir: &Path, with_norm: bool, height_scan: bool
         recent_returns: vec![],
         recent_lengths: vec![],
         agents: Vec::new(),
+        value_heads: 1,
+        multiplier: None,
     };
     save(
         dir,

@@ -2,8 +2,9 @@
 
 use super::config::LocomotionConfig;
 use super::curriculum::TerrainType;
+use super::disturber::{Disturber, DisturberConfig, DisturberKind, DisturberState};
 use super::rewards::{RewardInputs, RewardTerms};
-use crate::env::{Env, StepOutcome};
+use crate::env::{ConstraintSample, ConstraintSpec, Env, HostedAgent, StepOutcome};
 use crate::error::SimError;
 use crate::robot_world::RobotWorld;
 use crate::terrain::Terrain;
@@ -73,7 +74,13 @@ pub struct LocomotionEnv {
     noise_at: NoiseOffsets,
     /// Ground height below each height-scan point this step (with noise). `[scan points]`
     ground_z: Vec<f32>,
+    /// The `[disturber]` (pushes, random forces or the learned H-infinity disturber); when set,
+    /// `[env]`'s own pushes are off.
+    disturber: Option<Disturber>,
 }
+
+/// Name of the H-infinity disturber among the runner's agents.
+pub const DISTURBER_AGENT: &str = "disturber";
 
 /// Offsets of the observation slices that get sensor noise.
 #[derive(Debug, Clone, Copy)]
@@ -267,7 +274,35 @@ impl LocomotionEnv {
             noise_at,
             ground_z,
             config,
+            disturber: None,
         })
+    }
+
+    /// Puts the `[disturber]` on this env (replacing `[env]`'s pushes); `steps_per_iteration`
+    /// control steps make one training iteration (the force curriculum's unit).
+    pub fn set_disturber(
+        &mut self,
+        config: DisturberConfig,
+        steps_per_iteration: u32,
+    ) -> Result<(), SimError> {
+        let mass = self.world.spec().total_mass() as f32;
+        self.disturber = Some(Disturber::new(config, mass, self.dt, steps_per_iteration)?);
+        self.push_steps = u32::MAX;
+        Ok(())
+    }
+
+    /// The disturber, when `[disturber]` is set.
+    pub fn disturber(&self) -> Option<&Disturber> {
+        self.disturber.as_ref()
+    }
+
+    /// Sets an external force (N, world frame) through the base's centre of mass that acts on
+    /// every following step until changed (zero removes it); `embody eval --push-test`'s pulses.
+    pub fn set_base_force_w(&mut self, force_w: Vec3) {
+        self.world.clear_external_wrenches();
+        if force_w != Vec3::ZERO {
+            let _ = self.world.apply_external_wrench(0, force_w, Vec3::ZERO);
+        }
     }
 
     /// The simulated world.
@@ -467,6 +502,9 @@ pub struct LocomotionSnapshot {
     ended_in_fall: bool,
     command_level: u32,
     tracking_sum: f32,
+    /// The disturber's state (snapshots taken before disturbers existed have none).
+    #[serde(default)]
+    disturber: Option<DisturberState>,
 }
 
 impl LocomotionEnv {
@@ -497,6 +535,9 @@ impl LocomotionEnv {
             flo
         };
         self.world.set_friction(friction);
+        if let Some(d) = &mut self.disturber {
+            d.begin_episode(&mut self.rng);
+        }
     }
 }
 
@@ -528,6 +569,7 @@ impl Env for LocomotionEnv {
             ended_in_fall: self.ended_in_fall,
             command_level: self.command_level,
             tracking_sum: self.tracking_sum,
+            disturber: self.disturber.as_ref().map(|d| d.state.clone()),
         }
     }
 
@@ -555,6 +597,9 @@ impl Env for LocomotionEnv {
         self.ended_in_fall = s.ended_in_fall;
         self.command_level = s.command_level;
         self.tracking_sum = s.tracking_sum;
+        if let (Some(d), Some(state)) = (&mut self.disturber, &s.disturber) {
+            d.state = state.clone();
+        }
     }
 
     fn reset_to_state(
@@ -644,6 +689,9 @@ impl Env for LocomotionEnv {
         }
         self.prev_action.copy_from_slice(&self.last_action);
         self.last_action.copy_from_slice(action);
+        if let Some(d) = &mut self.disturber {
+            d.before_step(&mut self.world, &mut self.rng, self.episode_steps);
+        }
         self.world.step();
         self.steps += 1;
         self.episode_steps += 1;
@@ -719,6 +767,9 @@ impl Env for LocomotionEnv {
                 self.world.push(push);
             }
         }
+        if let Some(d) = &mut self.disturber {
+            d.push(&mut self.world, &mut self.rng, self.episode_steps);
+        }
         self.observe(obs);
         let fell = self.world.any_touches_ground(&self.terminating);
         // A robot about to walk off its terrain tile has done what the curriculum asks: end the
@@ -727,8 +778,12 @@ impl Env for LocomotionEnv {
         let off_tile = p.x.abs().max(p.y.abs()) > self.terrain.half_extent() - 1.0;
         let broken = self.world.has_non_finite_state() || obs.iter().any(|v| !v.is_finite());
         self.ended_in_fall = fell || broken;
+        let reward = if reward.is_finite() { reward } else { 0.0 };
+        if let Some(d) = &mut self.disturber {
+            d.after_step(reward, fell || broken);
+        }
         StepOutcome {
-            reward: if reward.is_finite() { reward } else { 0.0 },
+            reward,
             terminated: fell || broken,
             truncated: self.steps >= self.max_steps || off_tile,
         }
@@ -783,6 +838,34 @@ impl Env for LocomotionEnv {
             levels.push(("command_level", self.command_level as f32));
         }
         levels
+    }
+
+    fn constraint(&self) -> Option<ConstraintSpec> {
+        self.disturber.as_ref().and_then(|d| d.config.constraint())
+    }
+
+    fn constraint_sample(&self) -> Option<ConstraintSample> {
+        self.disturber.as_ref().and_then(|d| d.state.sample)
+    }
+
+    fn hosted_agents(&self) -> Vec<HostedAgent> {
+        match &self.disturber {
+            Some(d) if d.config.kind == DisturberKind::Hinf => vec![HostedAgent {
+                name: DISTURBER_AGENT.into(),
+                action_dim: 3,
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    fn set_hosted_action(&mut self, _agent: usize, action: &[f32]) {
+        if let Some(d) = &mut self.disturber {
+            d.set_action(action);
+        }
+    }
+
+    fn hosted_reward(&self, _agent: usize) -> f32 {
+        self.disturber.as_ref().map_or(0.0, |d| d.state.reward)
     }
 
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
