@@ -61,6 +61,23 @@ fn parse_value(raw: &str) -> toml::Value {
         .unwrap_or_else(|| toml::Value::String(raw.to_string()))
 }
 
+/// Deserialises the table of section `name` (read by the task) into `T`; errors name the key
+/// under `name.`.
+fn section<T: serde::de::DeserializeOwned>(
+    table: &toml::Table,
+    name: &str,
+) -> Result<T, PolicyError> {
+    serde_path_to_error::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
+        let path = e.path().to_string();
+        let key = if path == "." {
+            name.to_string()
+        } else {
+            format!("{name}.{path}")
+        };
+        PolicyError::config(key, e.inner().message().to_string())
+    })
+}
+
 impl TrainConfig {
     /// Reads `path` and applies `overrides` (`["ppo.learning_rate=3e-4", ...]`).
     pub fn load(path: &Path, overrides: &[String]) -> Result<Self, PolicyError> {
@@ -154,15 +171,7 @@ impl TrainConfig {
 
     /// Deserialises the `[env]` table into the task's settings type; errors name the key.
     pub fn env_config<T: serde::de::DeserializeOwned>(&self) -> Result<T, PolicyError> {
-        serde_path_to_error::deserialize(toml::Value::Table(self.env.clone())).map_err(|e| {
-            let path = e.path().to_string();
-            let key = if path == "." {
-                "env".to_string()
-            } else {
-                format!("env.{path}")
-            };
-            PolicyError::config(key, e.inner().message().to_string())
-        })
+        section(&self.env, "env")
     }
 
     /// The `[disturber]` table as the task's type (`None` when the config has none); errors
@@ -173,17 +182,7 @@ impl TrainConfig {
         if self.disturber.is_empty() {
             return Ok(None);
         }
-        serde_path_to_error::deserialize(toml::Value::Table(self.disturber.clone()))
-            .map(Some)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let key = if path == "." {
-                    "disturber".to_string()
-                } else {
-                    format!("disturber.{path}")
-                };
-                PolicyError::config(key, e.inner().message().to_string())
-            })
+        section(&self.disturber, "disturber").map(Some)
     }
 
     /// The resolved configuration as TOML (written next to every checkpoint).

@@ -177,7 +177,7 @@ fn a_disturbed_env_restored_from_a_snapshot_continues_bit_exactly() {
     let mut obs = vec![0.0; env.obs_dim()];
     env.reset(&mut obs);
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let mut act = |rng: &mut ChaCha8Rng, env: &mut LocomotionEnv, obs: &mut Vec<f32>| {
+    let act = |rng: &mut ChaCha8Rng, env: &mut LocomotionEnv, obs: &mut [f32]| {
         let a: Vec<f32> = (0..12).map(|_| rng.random_range(-0.3..0.3)).collect();
         let d: Vec<f32> = (0..3).map(|_| rng.random_range(-1.0..1.0)).collect();
         env.set_hosted_action(0, &d);

@@ -88,8 +88,28 @@ fn simulated_quadruped_walks_forward_on_a_twist_command() {
     let ckpt = std::env::var_os("EMBODY_WALK_CHECKPOINT")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("assets/policies/locomotion_flat"));
+    walks_forward(&ckpt, "walk", 1.0);
+}
+
+/// The policy trained against the H-infinity disturber (two-head critic, a hosted disturber in
+/// its checkpoint) deploys through the same node. It tracks commands poorly (0.43 m/s error on
+/// the flat test set, docs/BENCHMARKS.md "H-infinity"; 1.37 m in 10 s at vx = 0.5 in `embody
+/// play`), so it is asked to move forward without falling, not to keep pace.
+#[test]
+fn the_hinf_trained_policy_runs_on_the_policy_node() {
+    walks_forward(
+        &workspace_root().join("assets/policies/locomotion_hinf"),
+        "walk_hinf",
+        0.3,
+    );
+}
+
+/// The policy at `ckpt` walks the simulated quadruped more than `min_dx` metres forward in 10 s
+/// on vx = 0.5 m/s over ROS 2, without falling or entering safe mode.
+fn walks_forward(ckpt: &std::path::Path, name: &str, min_dx: f64) {
     assert!(ckpt.exists(), "no walking policy at {}", ckpt.display());
-    let mut w = RosWorld::new("walk");
+    let ckpt = ckpt.to_path_buf();
+    let mut w = RosWorld::new(name);
     let cfg = config(&["safety.soft_start_s=1.0"]);
     let r = closed_loop(
         &mut w,
@@ -100,7 +120,7 @@ fn simulated_quadruped_walks_forward_on_a_twist_command() {
     eprintln!("walk: {r}");
     let dx = r["dx"].as_f64().expect("dx");
     assert!(
-        dx > 1.0,
+        dx > min_dx,
         "walked {dx:.2} m forward in 10 s on vx = 0.5 m/s: {r}"
     );
     assert!(r["min_z"].as_f64().unwrap_or(0.0) > 0.15, "fell: {r}");
