@@ -9,7 +9,7 @@ use policies::checkpoint;
 use policies::config::TrainConfig;
 use policies::runner::{OnPolicyRunner, POLICY_AGENT, evaluate_against};
 use serde::Serialize;
-use sim::tasks::locomotion::DISTURBER_AGENT;
+use sim::tasks::locomotion::{DISTURBER_AGENT, DisturberConfig, LocomotionConfig};
 use std::path::PathBuf;
 
 /// Arguments of `embody attack`.
@@ -32,7 +32,7 @@ pub struct AttackArgs {
     /// The adversary's reward for a fall (on top of the cost it causes).
     #[arg(long, default_value_t = 1.0)]
     pub fall_reward: f32,
-    /// Episodes of the final evaluation (one per env, 20 s each at most).
+    /// Episodes of the final evaluation (one per env, `env.episode_s` each at most).
     #[arg(long, default_value_t = 256)]
     pub episodes: usize,
     /// Seed of the adversary's training.
@@ -80,13 +80,10 @@ pub fn run_attack(args: AttackArgs) -> anyhow::Result<()> {
             config.task
         );
     }
-    let cap = args.force_cap_n.unwrap_or_else(|| {
-        config
-            .disturber
-            .get("force_cap_n")
-            .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
-            .map_or(30.0, |v| v as f32)
-    });
+    let saved: Option<DisturberConfig> = config.disturber_config()?;
+    let cap = args
+        .force_cap_n
+        .unwrap_or_else(|| saved.unwrap_or_default().force_cap_n);
     // The adversary: a learned disturber at full force from the first step, paid for falls.
     let mut disturber = toml::Table::new();
     set(&mut disturber, "kind", "hinf");
@@ -142,7 +139,9 @@ pub fn run_attack(args: AttackArgs) -> anyhow::Result<()> {
             .algo
             .inference_model();
         let policy = runner.policy().inference_model();
-        let steps = (20.0 / 0.02) as usize;
+        // One episode per env: the episode's length in control steps (the envs end it there).
+        let task: LocomotionConfig = c.env_config()?;
+        let steps = (task.episode_s / task.physics.control_dt).ceil() as usize;
         Ok(evaluate_against(
             &policy,
             &adversary,
