@@ -94,15 +94,7 @@ fn file_err(path: &Path, message: impl std::fmt::Display) -> PolicyError {
     }
 }
 
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PolicyError> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(|e| file_err(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| file_err(&tmp, e))?;
-    f.sync_all().map_err(|e| file_err(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| file_err(path, e))
-}
+pub use crate::atomic_file::write_atomic;
 
 /// The checkpoint folder of a run folder.
 pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {

@@ -19,6 +19,7 @@
 
 #[cfg(feature = "rl")]
 pub mod algo;
+pub mod atomic_file;
 #[cfg(feature = "train")]
 pub mod checkpoint;
 #[cfg(feature = "train")]
@@ -29,6 +30,8 @@ pub mod device;
 #[cfg(feature = "rl")]
 pub mod dist;
 mod error;
+#[cfg(feature = "rl")]
+pub mod lm;
 pub mod manifest;
 #[cfg(feature = "rl")]
 pub mod memory;

@@ -9,6 +9,7 @@
 
 mod builtin;
 mod config;
+pub mod constraint;
 pub mod contract;
 mod error;
 mod gait;

@@ -1,8 +1,8 @@
 //! The Lagrange multiplier of a constrained policy, learned by dual ascent (the H-infinity
 //! constraint `E[cost] <= E[bound]`).
 
+use robots::constraint::ConstraintSpec;
 use serde::{Deserialize, Serialize};
-use sim::env::ConstraintSpec;
 
 /// The multiplier `lambda >= 0` of the constraint `E[cost] - E[bound] <= 0`. The policy maximises
 /// `E[task return] - lambda * E[cost return]`; the dual ascent raises `lambda` while the

@@ -1,7 +1,7 @@
 //! The cost channel of a constrained policy's rollout (the H-infinity constraint): per-step
 //! costs and what the constraint allows, the cost head's values, and the cost's GAE.
 
-use sim::env::ConstraintSample;
+use robots::constraint::ConstraintSample;
 
 /// A constrained policy's second reward stream, time-major like its [`super::RolloutStorage`]
 /// (`index = t * envs + e`).

@@ -165,7 +165,7 @@ impl RolloutStorage {
         &mut self,
         values: &[f32],
         rewards: &[f32],
-        samples: &[Option<sim::env::ConstraintSample>],
+        samples: &[Option<robots::constraint::ConstraintSample>],
     ) -> Result<(), StorageError> {
         let (e, t) = (self.envs, self.filled);
         if t >= self.steps {
