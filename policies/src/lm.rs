@@ -17,3 +17,4 @@ pub use tokenizer::CharTokenizer;
 
 #[cfg(test)]
 mod model_tests;
+pub mod tasks;

@@ -35,6 +35,7 @@ impl ModuleVisitor for Scale<'_> {
 /// Scales every gradient of `model` by `min(1, max_norm / (norm + 1e-6))`, where `norm` is the
 /// L2 norm of all gradients together. Returns the norm before clipping.
 pub fn clip_global_norm<M: Module>(model: &M, grads: &mut GradientsParams, max_norm: f32) -> f32 {
+    super::core_trace::record("clip_global_norm");
     let mut sum = SquaredSum { grads, total: 0.0 };
     model.visit(&mut sum);
     let norm = sum.total.sqrt() as f32;

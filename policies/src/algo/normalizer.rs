@@ -2,11 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-fn mean_std(x: &[f32]) -> (f32, f32) {
-    let n = x.len().max(1) as f64;
-    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / n;
-    let var = x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+/// Mean and standard deviation of `x` (in f64), the population form (divide by n) or the sample
+/// form (divide by n - 1; 0 for fewer than two values). PyTorch's `std` (and so TRL's group
+/// std) is the sample form.
+pub fn mean_and_std(x: &[f32], sample: bool) -> (f32, f32) {
+    super::core_trace::record("mean_and_std");
+    let n = x.len();
+    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / n.max(1) as f64;
+    let ss = x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>();
+    let var = match (sample, n) {
+        (true, 0 | 1) => 0.0,
+        (true, n) => ss / (n - 1) as f64,
+        (false, n) => ss / n.max(1) as f64,
+    };
     (mean as f32, var.sqrt() as f32)
+}
+
+fn mean_std(x: &[f32]) -> (f32, f32) {
+    mean_and_std(x, false)
 }
 
 /// Normalises `x` in place to zero mean and unit standard deviation (`eps` guards the divide).

@@ -1,17 +1,17 @@
 //! Proximal Policy Optimization (Schulman et al. 2017) with rsl_rl's defaults.
 
 use super::algorithm::{Algorithm, RolloutSettings};
-use super::grad_clip::clip_global_norm;
 use super::lagrange::LagrangeMultiplier;
 use super::losses::{clipped_surrogate_loss, value_loss};
 use super::normalizer::normalize_batch;
+use super::optim_step::{new_adam, optimizer_step};
 use super::schedule::{LrSchedule, LrScheduleKind};
 use crate::dist::{ActionDistribution, DiagGaussian};
 use crate::error::PolicyError;
 use crate::nets::ActorCritic;
 use crate::storage::{ConstraintStats, RolloutStorage};
 use crate::tensor_util::{matrix, to_vec, vector};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -226,7 +226,7 @@ impl Ppo {
 
     /// A fresh Adam optimiser with PPO's settings (epsilon 1e-8 as in PyTorch/rsl_rl).
     pub fn new_optimizer() -> ModuleOptimizer {
-        AdamConfig::new().with_epsilon(1e-8).init()
+        new_adam()
     }
 
     /// The training device (with autodiff).
@@ -378,11 +378,14 @@ impl Ppo {
                     loss = loss + mirror_loss * self.config.mirror_loss_coef;
                 }
 
-                let mut grads = GradientsParams::from_grads(loss.backward(), &self.model);
-                let grad_norm =
-                    clip_global_norm(&self.model, &mut grads, self.config.max_grad_norm);
-                // Cloning a module shares its tensors; the step returns the updated one.
-                self.model = self.optim.step(lr, self.model.clone(), grads);
+                let (model, grad_norm) = optimizer_step(
+                    self.model.clone(),
+                    &mut self.optim,
+                    loss,
+                    lr,
+                    self.config.max_grad_norm,
+                );
+                self.model = model;
 
                 stats.policy_loss += surrogate.into_scalar::<f32>();
                 stats.value_loss += v_loss.into_scalar::<f32>();
