@@ -40,3 +40,6 @@ pub use optim_step::{new_adam, optimizer_step};
 pub use ppo::{Ppo, PpoConfig, UpdateStats};
 pub use schedule::{LrSchedule, LrScheduleKind};
 pub use token_masks::{high_entropy_mask, mask_truncated, quantile};
+
+#[cfg(test)]
+mod grpo_tests;
