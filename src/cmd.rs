@@ -3,6 +3,7 @@
 mod attack;
 mod bench;
 mod checkpoint_cmd;
+mod lm;
 mod play;
 mod plot;
 pub(crate) mod sim_cmd;
@@ -37,6 +38,9 @@ enum Command {
     /// Train a fresh adversary against a frozen locomotion policy for a fixed budget and report
     /// the fall rate it reaches (worst-case robustness).
     Attack(attack::AttackArgs),
+    /// Language models on the RL core: supervised warm-up, GRPO, evaluation.
+    #[command(subcommand)]
+    Lm(lm::LmCommand),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -52,5 +56,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => train::run_eval(args),
         Command::Play(args) => play::run_play(args),
         Command::Attack(args) => attack::run_attack(args),
+        Command::Lm(cmd) => lm::run(cmd),
     }
 }

@@ -52,15 +52,6 @@ pub struct TrainConfig {
     pub agents: BTreeMap<String, AgentConfig>,
 }
 
-/// Parses a `key=value` override value: a TOML literal (number, bool, array, quoted string), or
-/// else a bare string.
-fn parse_value(raw: &str) -> toml::Value {
-    toml::from_str::<toml::Table>(&format!("v = {raw}"))
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
-}
-
 /// Deserialises the table of section `name` (read by the task) into `T`; errors name the key
 /// under `name.`.
 fn section<T: serde::de::DeserializeOwned>(
@@ -98,22 +89,7 @@ impl TrainConfig {
     pub fn from_toml_str(text: &str, overrides: &[String]) -> Result<Self, PolicyError> {
         let mut table: toml::Table = toml::from_str(text)
             .map_err(|e| PolicyError::config("<file>", e.message().to_string()))?;
-        for item in overrides {
-            let (key, raw) = item
-                .split_once('=')
-                .ok_or_else(|| PolicyError::config(item.clone(), "expected key=value"))?;
-            let parts: Vec<&str> = key.trim().split('.').collect();
-            let mut node = &mut table;
-            for part in &parts[..parts.len() - 1] {
-                let entry = node
-                    .entry(part.to_string())
-                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                node = entry
-                    .as_table_mut()
-                    .ok_or_else(|| PolicyError::config(key, format!("'{part}' is not a table")))?;
-            }
-            node.insert(parts[parts.len() - 1].to_string(), parse_value(raw.trim()));
-        }
+        crate::overrides::apply_overrides(&mut table, overrides)?;
         inherit_agent_sections(&mut table)?;
         let config: Self =
             serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {

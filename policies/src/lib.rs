@@ -33,6 +33,7 @@ mod error;
 #[cfg(feature = "rl")]
 pub mod lm;
 pub mod manifest;
+pub mod overrides;
 #[cfg(feature = "rl")]
 pub mod memory;
 #[cfg(feature = "rl")]

@@ -4,6 +4,7 @@
 
 mod checkpoint;
 mod disturber;
+mod lm;
 mod play;
 #[cfg(feature = "rerun")]
 mod play_rerun;

@@ -64,7 +64,7 @@ fn tiny_gpt(device: &Device) -> Gpt {
         n_head: 2,
         layer_norm_epsilon: 1e-5,
     };
-    Gpt::new(&config, device)
+    Gpt::new(&config, device, &mut ChaCha8Rng::seed_from_u64(0))
 }
 
 fn grpo_batch(rewards: &[f32]) -> GrpoBatch {

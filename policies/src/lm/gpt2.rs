@@ -154,7 +154,8 @@ pub fn load_weights(path: &Path, config: &GptConfig, device: &Device) -> Result<
         )))
     };
     let c = config.n_embd;
-    let mut model = Gpt::new(config, device);
+    // Every parameter is replaced below; the draws only build the structure.
+    let mut model = Gpt::new(config, device, &mut rand::SeedableRng::seed_from_u64(0));
     model.wte.weight = p2("wte.weight", config.vocab_size, c)?;
     model.wpe.weight = p2("wpe.weight", config.n_positions, c)?;
     for (i, blk) in model.blocks.iter_mut().enumerate() {

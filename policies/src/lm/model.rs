@@ -9,6 +9,8 @@ use burn::module::Param;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{gelu_approximate, softmax};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 /// The shape of a [`Gpt`] (the fields of Hugging Face's `GPT2Config` that matter here).
@@ -213,33 +215,30 @@ impl Block {
 
 impl Gpt {
     /// A model of `config`'s shape with GPT-2's initialisation (normal, std 0.02; the residual
-    /// projections scaled by `1/sqrt(2 n_layer)`; zero biases; unit LayerNorm gains), drawn from
-    /// burn's seeded RNG on `device`.
-    pub fn new(config: &GptConfig, device: &Device) -> Self {
+    /// projections scaled by `1/sqrt(2 n_layer)`; zero biases; unit LayerNorm gains), drawn on
+    /// the host from `rng`, so the same seed gives the same model everywhere.
+    pub fn new(config: &GptConfig, device: &Device, rng: &mut ChaCha8Rng) -> Self {
         let c = config.n_embd;
-        let normal = |shape: [usize; 2], std: f64| {
-            Param::from_tensor(Tensor::<2>::random(
-                shape,
-                burn::tensor::Distribution::Normal(0.0, std),
-                device,
-            ))
+        let mut normal = |shape: [usize; 2], std: f32| {
+            let dist = rand_distr::Normal::new(0.0f32, std).unwrap_or_else(|_| unreachable!("std is positive"));
+            let data: Vec<f32> = (0..shape[0] * shape[1]).map(|_| rng.sample(dist)).collect();
+            Param::from_tensor(Tensor::<2>::from_data(TensorData::new(data, shape), device))
         };
         let zeros = |n: usize| Some(Param::from_tensor(Tensor::<1>::zeros([n], device)));
-        let proj_std = 0.02 / ((2 * config.n_layer) as f64).sqrt();
-        let blocks = (0..config.n_layer)
-            .map(|_| {
-                let mut blk = Block::new(config, device);
-                blk.c_attn.weight = normal([c, 3 * c], 0.02);
-                blk.c_attn.bias = zeros(3 * c);
-                blk.attn_proj.weight = normal([c, c], proj_std);
-                blk.attn_proj.bias = zeros(c);
-                blk.c_fc.weight = normal([c, 4 * c], 0.02);
-                blk.c_fc.bias = zeros(4 * c);
-                blk.mlp_proj.weight = normal([4 * c, c], proj_std);
-                blk.mlp_proj.bias = zeros(c);
-                blk
-            })
-            .collect();
+        let proj_std = 0.02 / ((2 * config.n_layer) as f32).sqrt();
+        let mut blocks = Vec::with_capacity(config.n_layer);
+        for _ in 0..config.n_layer {
+            let mut blk = Block::new(config, device);
+            blk.c_attn.weight = normal([c, 3 * c], 0.02);
+            blk.c_attn.bias = zeros(3 * c);
+            blk.attn_proj.weight = normal([c, c], proj_std);
+            blk.attn_proj.bias = zeros(c);
+            blk.c_fc.weight = normal([c, 4 * c], 0.02);
+            blk.c_fc.bias = zeros(4 * c);
+            blk.mlp_proj.weight = normal([4 * c, c], proj_std);
+            blk.mlp_proj.bias = zeros(c);
+            blocks.push(blk);
+        }
         let mut wte = EmbeddingConfig::new(config.vocab_size, c).init(device);
         wte.weight = normal([config.vocab_size, c], 0.02);
         let mut wpe = EmbeddingConfig::new(config.n_positions, c).init(device);

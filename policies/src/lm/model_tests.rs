@@ -63,7 +63,7 @@ fn gpt2_parity_token_logprobs_match_pytorch_within_1e_4() {
 fn saved_model_loads_back_identically() {
     let dev = Device::flex();
     let config = tiny_config();
-    let model = Gpt::new(&config, &dev);
+    let model = Gpt::new(&config, &dev, &mut ChaCha8Rng::seed_from_u64(0));
     let dir = std::env::temp_dir().join(format!("embody_gpt2_roundtrip_{}", std::process::id()));
     gpt2::save(&model, &config, &dir).expect("save");
     let (back, back_config) = gpt2::load(&dir, &dev).expect("load");
@@ -92,7 +92,7 @@ fn a_missing_tensor_is_named() {
 #[test]
 fn left_padding_does_not_change_a_row() {
     let dev = Device::flex();
-    let model = Gpt::new(&tiny_config(), &dev);
+    let model = Gpt::new(&tiny_config(), &dev, &mut ChaCha8Rng::seed_from_u64(0));
     let alone = SequenceBatch::new(&[vec![5, 6]], &[vec![7, 8, 1]]).expect("batch");
     let padded = SequenceBatch::new(
         &[vec![5, 6], vec![2, 3, 4, 9, 10]],
@@ -115,7 +115,7 @@ fn left_padding_does_not_change_a_row() {
 #[test]
 fn cached_decoding_gives_the_full_forward_logits() {
     let dev = Device::flex();
-    let model = Gpt::new(&tiny_config(), &dev);
+    let model = Gpt::new(&tiny_config(), &dev, &mut ChaCha8Rng::seed_from_u64(0));
     let seq: Vec<u32> = vec![4, 9, 2, 17, 5, 8];
     let full = to_vec(model.forward(&GptInput::new(&seq, &[0], seq.len(), 0, &dev), None));
     let mut cache = model.new_cache();
@@ -143,7 +143,7 @@ fn cached_decoding_gives_the_full_forward_logits() {
 #[test]
 fn greedy_generation_is_the_argmax_of_the_full_forward() {
     let dev = Device::flex();
-    let model = Gpt::new(&tiny_config(), &dev);
+    let model = Gpt::new(&tiny_config(), &dev, &mut ChaCha8Rng::seed_from_u64(0));
     let prompts = vec![vec![3, 4], vec![5, 6, 7, 8]];
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let out =
