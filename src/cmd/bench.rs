@@ -1,6 +1,7 @@
 //! `embody bench ...`: throughput benchmarks and comparisons against peer tools.
 
 mod gemm_ceiling;
+mod grpo;
 mod learner;
 mod physics;
 mod physics_mjcf;
@@ -20,6 +21,9 @@ pub enum BenchCommand {
     /// Whole-loop training throughput of a task (env steps/s), split into collection and
     /// learning.
     Train(train::BenchTrainArgs),
+    /// GRPO throughput (completions/s, tokens/s; generation and update apart) against TRL's
+    /// GRPOTrainer (bench/trl_grpo.py), same model shape and thread count, in one run.
+    Grpo(grpo::BenchGrpoArgs),
 }
 
 /// Runs a benchmark.
@@ -29,6 +33,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Learner(args) => learner::run(args),
         BenchCommand::PhysicsVsMujoco(args) => physics::run_vs_mujoco(args),
         BenchCommand::Train(args) => train::run(args),
+        BenchCommand::Grpo(args) => grpo::run(args),
     }
 }
 

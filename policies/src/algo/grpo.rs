@@ -156,6 +156,7 @@ impl Default for GrpoConfig {
                 top_k: 0,
                 top_p: 1.0,
                 max_new_tokens: 16,
+                min_new_tokens: 0,
             },
         }
     }

@@ -109,6 +109,7 @@ pub fn evaluate(
         top_k: 0,
         top_p: 1.0,
         max_new_tokens,
+        min_new_tokens: 0,
     };
     let per = (EVAL_BATCH / k.max(1)).max(1);
     for (c, chunk) in problems.chunks(per).enumerate() {

@@ -21,6 +21,9 @@ pub struct SamplingConfig {
     /// Longest completion, in tokens (its end-of-sequence included); also capped by the
     /// model's positions.
     pub max_new_tokens: usize,
+    /// End-of-sequence is not drawn before this many tokens (Hugging Face's `min_new_tokens`;
+    /// equal to `max_new_tokens`, every completion has the same length: throughput benchmarks).
+    pub min_new_tokens: usize,
 }
 
 impl Default for SamplingConfig {
@@ -30,6 +33,7 @@ impl Default for SamplingConfig {
             top_k: 0,
             top_p: 1.0,
             max_new_tokens: 16,
+            min_new_tokens: 0,
         }
     }
 }
@@ -85,10 +89,14 @@ fn argmax(x: &[f32]) -> usize {
     best
 }
 
-/// Draws a token from one row of logits (padding is never drawn).
-pub fn sample_token(logits: &[f32], config: &SamplingConfig, rng: &mut ChaCha8Rng) -> u32 {
+/// Draws a token from one row of logits (padding is never drawn; end-of-sequence not when
+/// `allow_eos` is false).
+pub fn sample_token(logits: &[f32], config: &SamplingConfig, allow_eos: bool, rng: &mut ChaCha8Rng) -> u32 {
     let mut logits = logits.to_vec();
     if let Some(p) = logits.get_mut(PAD as usize) {
+        *p = f32::NEG_INFINITY;
+    }
+    if !allow_eos && let Some(p) = logits.get_mut(EOS as usize) {
         *p = f32::NEG_INFINITY;
     }
     if config.temperature == 0.0 {
@@ -188,7 +196,12 @@ pub fn generate(
             if done[row] {
                 continue;
             }
-            let tok = sample_token(&rows[row * vocab..(row + 1) * vocab], config, rng);
+            let tok = sample_token(
+                &rows[row * vocab..(row + 1) * vocab],
+                config,
+                step >= config.min_new_tokens,
+                rng,
+            );
             next[row] = tok;
             out[row].tokens.push(tok);
             if tok == EOS {
