@@ -46,6 +46,10 @@ pub struct TrainConfig {
     /// HIMLoco's forces or the learned H-infinity disturber; keys reported as `disturber.<key>`).
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub disturber: toml::Table,
+    /// GRPO on a robot task (`embody train TASK --algo grpo`): group rollouts from shared env
+    /// snapshots (`policies::runner::GroupRolloutConfig`; keys reported as `grpo.<key>`).
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub grpo: toml::Table,
     /// Sections of the task's hosted agents by name (`[agents.disturber]`), complete after
     /// loading (the policy's settings fill what a section leaves out).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -159,6 +163,12 @@ impl TrainConfig {
             return Ok(None);
         }
         section(&self.disturber, "disturber").map(Some)
+    }
+
+    /// The `[grpo]` table as GRPO's group-rollout settings (defaults for missing keys); errors
+    /// name the key under `grpo.`.
+    pub fn grpo_config(&self) -> Result<crate::runner::GroupRolloutConfig, PolicyError> {
+        section(&self.grpo, "grpo")
     }
 
     /// The resolved configuration as TOML (written next to every checkpoint).

@@ -33,11 +33,11 @@ mod error;
 #[cfg(feature = "rl")]
 pub mod lm;
 pub mod manifest;
-pub mod overrides;
 #[cfg(feature = "rl")]
 pub mod memory;
 #[cfg(feature = "rl")]
 pub mod nets;
+pub mod overrides;
 #[cfg(feature = "train")]
 pub mod runner;
 #[cfg(feature = "rl")]

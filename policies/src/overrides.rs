@@ -40,7 +40,11 @@ mod tests {
     #[test]
     fn sets_nested_keys_and_parses_literals() {
         let mut t: toml::Table = toml::from_str("[a]\nb = 1").expect("toml");
-        apply_overrides(&mut t, &["a.b=2.5".into(), "c.d=word".into(), "e=[1, 2]".into()]).expect("applies");
+        apply_overrides(
+            &mut t,
+            &["a.b=2.5".into(), "c.d=word".into(), "e=[1, 2]".into()],
+        )
+        .expect("applies");
         assert_eq!(t["a"]["b"].as_float(), Some(2.5));
         assert_eq!(t["c"]["d"].as_str(), Some("word"));
         assert_eq!(t["e"].as_array().map(Vec::len), Some(2));

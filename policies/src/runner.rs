@@ -6,6 +6,7 @@ mod collector;
 #[cfg(test)]
 mod constraint_tests;
 mod eval;
+mod group_rollouts;
 #[cfg(test)]
 mod hosted_tests;
 mod locomotion_eval;
@@ -15,6 +16,7 @@ mod push_test;
 pub use agent::{Agent, POLICY_AGENT};
 pub use attack::{AttackEval, evaluate_against};
 pub use eval::{BurnActor, EvalStats, evaluate};
+pub use group_rollouts::{GroupIterationStats, GroupRolloutConfig, grpo_iteration};
 pub use locomotion_eval::{LocomotionEvalStats, evaluate_locomotion};
 pub use on_policy::{HostedIterationStats, IterationStats, OnPolicyRunner, RunnerConfig};
 pub use push_test::{

@@ -93,7 +93,10 @@ fn load_config(run: &RunArgs) -> anyhow::Result<LmRunConfig> {
         overrides.push(format!("seed={s}"));
     }
     if run.resume {
-        let out = run.out.as_ref().context("--resume needs --out (the run folder to continue)")?;
+        let out = run
+            .out
+            .as_ref()
+            .context("--resume needs --out (the run folder to continue)")?;
         let path = out.join("config.toml");
         return Ok(LmRunConfig::load(&path, &overrides)?);
     }
@@ -101,9 +104,12 @@ fn load_config(run: &RunArgs) -> anyhow::Result<LmRunConfig> {
 }
 
 fn out_dir(run: &RunArgs, phase: &str, config: &LmRunConfig) -> PathBuf {
-    run.out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("runs/lm/{phase}-{}-seed{}", config.task, config.seed)))
+    run.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "runs/lm/{phase}-{}-seed{}",
+            config.task, config.seed
+        ))
+    })
 }
 
 fn print<T: serde::Serialize>(json: bool, value: &T) -> anyhow::Result<()> {
@@ -145,13 +151,19 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
 
 /// The run's config: `config.toml` in the run folder or beside the checkpoint folder.
 fn run_config_of(checkpoint: &Path) -> anyhow::Result<LmRunConfig> {
-    for dir in [Some(checkpoint), checkpoint.parent()].into_iter().flatten() {
+    for dir in [Some(checkpoint), checkpoint.parent()]
+        .into_iter()
+        .flatten()
+    {
         let path = dir.join("config.toml");
         if path.is_file() {
             return Ok(LmRunConfig::load(&path, &[])?);
         }
     }
-    bail!("{}: no config.toml in the run folder or beside the checkpoint", checkpoint.display())
+    bail!(
+        "{}: no config.toml in the run folder or beside the checkpoint",
+        checkpoint.display()
+    )
 }
 
 #[derive(serde::Serialize)]
@@ -168,7 +180,12 @@ fn eval(a: EvalArgs, device: &burn::prelude::Device) -> anyhow::Result<()> {
     let (model, _, tokenizer) = load_policy(&a.checkpoint, device)?;
     let task = task_by_name(&config.task, config.task_size).map_err(anyhow::Error::msg)?;
     let seed = a.seed.unwrap_or(config.eval.test_seed);
-    let problems = problem_set(task.as_ref(), Split::Test, a.problems.unwrap_or(config.eval.test_problems), seed);
+    let problems = problem_set(
+        task.as_ref(),
+        Split::Test,
+        a.problems.unwrap_or(config.eval.test_problems),
+        seed,
+    );
     let k = a.k.unwrap_or(config.eval.k);
     let report = evaluate(
         &model,

@@ -169,7 +169,11 @@ pub fn lm_curve(run_dir: &Path) -> anyhow::Result<()> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
     let rows: Vec<Vec<f64>> = lines
-        .map(|l| l.split(',').map(|v| v.parse().unwrap_or(f64::NAN)).collect())
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
         .collect();
     let Some(x) = header.iter().position(|h| *h == "elapsed_s") else {
         return Ok(());
@@ -191,19 +195,35 @@ pub fn lm_curve(run_dir: &Path) -> anyhow::Result<()> {
     let root = BitMapBackend::new(&out, (900, 280 * panels.len() as u32)).into_drawing_area();
     root.fill(&WHITE)?;
     let labels = font_available();
-    let x_max = rows.iter().filter_map(|r| r.get(x)).copied().filter(|v| v.is_finite()).fold(1.0, f64::max);
+    let x_max = rows
+        .iter()
+        .filter_map(|r| r.get(x))
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(1.0, f64::max);
     for (area, (col, name)) in root.split_evenly((panels.len(), 1)).iter().zip(panels) {
         let pts: Vec<(f64, f64)> = rows
             .iter()
             .filter_map(|r| Some((*r.get(x)?, *r.get(col)?)))
             .filter(|(a, b)| a.is_finite() && b.is_finite())
             .collect();
-        let y_min = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min).min(0.0);
-        let y_max = pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max).max(y_min + 1e-3);
+        let y_min = pts
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::INFINITY, f64::min)
+            .min(0.0);
+        let y_max = pts
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::NEG_INFINITY, f64::max)
+            .max(y_min + 1e-3);
         let mut builder = ChartBuilder::on(area);
         builder.margin(12);
         if labels {
-            builder.caption(name, ("sans-serif", 18)).x_label_area_size(30).y_label_area_size(60);
+            builder
+                .caption(name, ("sans-serif", 18))
+                .x_label_area_size(30)
+                .y_label_area_size(60);
         }
         let mut chart = builder.build_cartesian_2d(0.0..x_max, y_min..y_max * 1.05)?;
         let mut mesh = chart.configure_mesh();

@@ -40,6 +40,11 @@ pub struct TrainArgs {
     /// Compute device: cpu (default) or wgpu (needs the `wgpu` feature); else $BURN_DEVICE.
     #[arg(long)]
     pub device: Option<String>,
+    /// The learner: `ppo` (default), or `grpo` (no critic: groups of rollouts from shared env
+    /// snapshots, `[grpo]` section; the same env-step budget as PPO's `runner.max_iterations x
+    /// runner.num_envs x ppo.num_steps_per_env`).
+    #[arg(long, default_value = "ppo", value_parser = ["ppo", "grpo"])]
+    pub algo: String,
     /// Print one JSON object with the final figures.
     #[arg(long)]
     pub json: bool,
@@ -161,8 +166,73 @@ pub(crate) fn train_task<E: Env + super::train_viz::VizEnv>(
             .with_context(|| format!("initialising from {}", dir.display()))?;
         runner.init_weights_from(ckpt)?;
     }
+    if args.algo == "grpo" {
+        if args.resume {
+            bail!(
+                "--resume is not supported with --algo grpo (a GRPO run on a classic-control task takes seconds: start it again)"
+            );
+        }
+        return grpo_train_loop(&mut runner, config, run_dir, args.json);
+    }
     let mut viz = super::train_viz::TrainViz::open(&args.viz, &runner, run_dir, args.json)?;
     train_loop(&mut runner, config, run_dir, args.json, &mut viz)
+}
+
+/// GRPO on a robot task: group rollouts from shared env snapshots until PPO's env-step budget
+/// is spent; metrics.csv (the PPO columns a learning curve needs), the learning-curve PNG and
+/// a final checkpoint that `embody eval` reads.
+fn grpo_train_loop<E: Env>(
+    runner: &mut OnPolicyRunner<E>,
+    config: &TrainConfig,
+    run_dir: &Path,
+    json: bool,
+) -> anyhow::Result<()> {
+    use rand::SeedableRng;
+    let grpo = config.grpo_config()?;
+    let budget =
+        config.runner.max_iterations * config.runner.num_envs * config.ppo.num_steps_per_env;
+    std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
+    let mut csv = String::from(
+        "iteration,total_steps,mean_return,mean_episode_length,policy_loss,entropy,grad_norm\n",
+    );
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(config.seed ^ 0x6770);
+    let (mut steps, mut iteration) = (0usize, 0usize);
+    let started = std::time::Instant::now();
+    let mut last = policies::runner::GroupIterationStats::default();
+    while steps < budget {
+        last = policies::runner::grpo_iteration(runner, &grpo, &config.ppo, &mut rng)?;
+        steps += last.env_steps;
+        csv.push_str(&format!(
+            "{iteration},{steps},{},{},{},{},{}\n",
+            last.mean_return, last.mean_length, last.policy_loss, last.entropy, last.grad_norm
+        ));
+        iteration += 1;
+        if !json {
+            eprintln!(
+                "grpo iteration {iteration}: {steps}/{budget} env steps, mean return {:.2}, length {:.1}",
+                last.mean_return, last.mean_length
+            );
+        }
+    }
+    std::fs::write(run_dir.join("metrics.csv"), csv)?;
+    runner.save_checkpoint(&checkpoint::checkpoint_dir(run_dir), config)?;
+    super::plot::learning_curve(run_dir, &format!("{} (GRPO)", config.task)).ok();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "algo": "grpo",
+                "task": config.task,
+                "iterations": iteration,
+                "total_steps": steps,
+                "mean_return": last.mean_return,
+                "mean_episode_length": last.mean_length,
+                "train_s": started.elapsed().as_secs_f64(),
+                "run_dir": run_dir,
+            })
+        );
+    }
+    Ok(())
 }
 
 /// The metrics.csv columns of each hosted agent, after `<name>_`.

@@ -14,7 +14,11 @@ fn embody(args: &[&str]) -> Output {
 }
 
 fn ok(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("one JSON object")
 }
@@ -45,7 +49,15 @@ fn tmp(name: &str) -> PathBuf {
 
 fn pretrain(out: &Path, steps: usize, resume: bool) -> serde_json::Value {
     let steps = format!("pretrain.steps={steps}");
-    let mut args = vec!["lm", "pretrain", "--out", out.to_str().expect("utf-8"), "--json", "--set", &steps];
+    let mut args = vec![
+        "lm",
+        "pretrain",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--json",
+        "--set",
+        &steps,
+    ];
     args.extend(TINY);
     if resume {
         args.push("--resume");
@@ -61,10 +73,23 @@ fn a_resumed_warm_up_ends_with_the_same_model_as_an_uninterrupted_one() {
     pretrain(&split, 2, false);
     let b = pretrain(&split, 4, true);
     assert_eq!(b["steps"], 4);
-    let weights = |d: &Path| std::fs::read(d.join("checkpoint/model.safetensors")).expect("weights");
-    assert!(weights(&straight) == weights(&split), "the resumed run's weights differ");
-    let rows = |d: &Path| std::fs::read_to_string(d.join("metrics.csv")).expect("csv").lines().count();
-    assert_eq!(rows(&straight), rows(&split), "metrics.csv rows after resume");
+    let weights =
+        |d: &Path| std::fs::read(d.join("checkpoint/model.safetensors")).expect("weights");
+    assert!(
+        weights(&straight) == weights(&split),
+        "the resumed run's weights differ"
+    );
+    let rows = |d: &Path| {
+        std::fs::read_to_string(d.join("metrics.csv"))
+            .expect("csv")
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        rows(&straight),
+        rows(&split),
+        "metrics.csv rows after resume"
+    );
 }
 
 #[test]
@@ -92,11 +117,27 @@ fn grpo_trains_from_a_warm_up_and_eval_reports_its_fields() {
     args.extend(TINY);
     let summary = ok(&embody(&args));
     assert_eq!(summary["steps"], 2);
-    assert!(summary["last_update"]["steps"].as_u64().is_some_and(|s| s == 2), "{summary}");
+    assert!(
+        summary["last_update"]["steps"]
+            .as_u64()
+            .is_some_and(|s| s == 2),
+        "{summary}"
+    );
     let csv = std::fs::read_to_string(run.join("metrics.csv")).expect("metrics");
     let header = csv.lines().next().expect("header");
-    for column in ["reward_mean", "solve_rate", "loss", "kl", "clip_ratio", "validation_pass_at_1", "generate_s"] {
-        assert!(header.split(',').any(|h| h == column), "{column} missing from {header}");
+    for column in [
+        "reward_mean",
+        "solve_rate",
+        "loss",
+        "kl",
+        "clip_ratio",
+        "validation_pass_at_1",
+        "generate_s",
+    ] {
+        assert!(
+            header.split(',').any(|h| h == column),
+            "{column} missing from {header}"
+        );
     }
     assert!(run.join("curves.png").is_file(), "no curves.png");
     let report = ok(&embody(&[
@@ -110,7 +151,14 @@ fn grpo_trains_from_a_warm_up_and_eval_reports_its_fields() {
         "2",
         "--json",
     ]));
-    for key in ["task", "pass_at_1", "pass_at_k", "k", "mean_completion_len", "examples"] {
+    for key in [
+        "task",
+        "pass_at_1",
+        "pass_at_k",
+        "k",
+        "mean_completion_len",
+        "examples",
+    ] {
         assert!(report.get(key).is_some(), "{key} missing from {report}");
     }
     assert_eq!(report["k"], 2);
@@ -119,11 +167,67 @@ fn grpo_trains_from_a_warm_up_and_eval_reports_its_fields() {
 
 #[test]
 fn a_bad_lm_config_key_is_an_error_naming_it() {
-    let out = embody(&["lm", "pretrain", "--out", "/nonexistent/x", "--set", "grpo.loss_type=mean", "--json"]);
+    let out = embody(&[
+        "lm",
+        "pretrain",
+        "--out",
+        "/nonexistent/x",
+        "--set",
+        "grpo.loss_type=mean",
+        "--json",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("grpo.loss_type"), "{err}");
     let out = embody(&["lm", "pretrain", "--set", "model.n_head=3", "--json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("n_head"));
+}
+
+#[test]
+fn cartpole_trains_with_grpo_on_ppos_budget_and_evaluates() {
+    let run = tmp("cartpole-grpo");
+    let summary = ok(&embody(&[
+        "train",
+        "cartpole",
+        "--algo",
+        "grpo",
+        "--out",
+        run.to_str().expect("utf-8"),
+        "--set",
+        "runner.max_iterations=4",
+        "--set",
+        "runner.num_envs=16",
+        "--set",
+        "grpo.num_generations=4",
+        "--set",
+        "grpo.horizon=40",
+        "--json",
+    ]));
+    // PPO's budget: 4 iterations x 16 envs x 32 steps.
+    let steps = summary["total_steps"].as_u64().expect("total_steps");
+    assert!(steps >= 4 * 16 * 32, "{summary}");
+    assert_eq!(summary["algo"], "grpo");
+    let eval = ok(&embody(&[
+        "eval",
+        "cartpole",
+        "--checkpoint",
+        run.to_str().expect("utf-8"),
+        "--episodes",
+        "4",
+        "--json",
+    ]));
+    assert!(eval["mean_return"].as_f64().is_some(), "{eval}");
+    let out = embody(&[
+        "train",
+        "cartpole",
+        "--algo",
+        "grpo",
+        "--set",
+        "grpo.num_generations=7",
+        "--set",
+        "runner.num_envs=16",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("grpo.num_generations"));
 }

@@ -41,6 +41,9 @@ pub trait Algorithm {
     fn optimizer(&self) -> &ModuleOptimizer;
     /// Replaces the optimiser state (resume).
     fn set_optimizer(&mut self, optimizer: ModuleOptimizer);
+    /// The optimiser, for a learner that steps this agent's model itself (GRPO on a robot
+    /// task: group rollouts from env snapshots instead of the runner's rollout).
+    fn optimizer_mut(&mut self) -> &mut ModuleOptimizer;
     /// The current learning rate.
     fn learning_rate(&self) -> f64;
     /// Sets the current learning rate (resume).

@@ -69,7 +69,8 @@ fn tiny_gpt(device: &Device) -> Gpt {
 
 fn grpo_batch(rewards: &[f32]) -> GrpoBatch {
     // One prompt, two completions: [3, 4, EOS] and [5, EOS].
-    let seqs = SequenceBatch::new(&[vec![2], vec![2]], &[vec![3, 4, 1], vec![5, 1]]).expect("batch");
+    let seqs =
+        SequenceBatch::new(&[vec![2], vec![2]], &[vec![3, 4, 1], vec![5, 1]]).expect("batch");
     GrpoBatch {
         advantages: group_advantages(rewards, 2, AdvantageMode::Group),
         loss_mask: seqs.mask.clone(),
@@ -92,14 +93,26 @@ fn an_update_raises_the_log_probability_of_the_better_completion() {
     let seq_logp = |g: &Grpo| {
         let lp = to_vec(completion_logprobs(&g.policy(), &batch.seqs, &dev).0);
         let m = &batch.seqs.mask;
-        (0..2).map(|r| (0..3).map(|k| lp[r * 3 + k] * m[r * 3 + k]).sum::<f32>()).collect::<Vec<f32>>()
+        (0..2)
+            .map(|r| (0..3).map(|k| lp[r * 3 + k] * m[r * 3 + k]).sum::<f32>())
+            .collect::<Vec<f32>>()
     };
     let before = seq_logp(&grpo);
     let stats = grpo.update(&batch);
     let after = seq_logp(&grpo);
     assert_eq!(stats.steps, 1);
-    assert!(after[0] > before[0], "rewarded completion: {} -> {}", before[0], after[0]);
-    assert!(after[1] < before[1], "unrewarded completion: {} -> {}", before[1], after[1]);
+    assert!(
+        after[0] > before[0],
+        "rewarded completion: {} -> {}",
+        before[0],
+        after[0]
+    );
+    assert!(
+        after[1] < before[1],
+        "unrewarded completion: {} -> {}",
+        before[1],
+        after[1]
+    );
 }
 
 #[test]
@@ -124,7 +137,9 @@ fn ppo_and_grpo_call_the_same_core_functions() {
         storage
             .push(&[x; 6], &[x; 4], &[0.0; 4], &[0.0; 2], &[-1.0; 2])
             .expect("push");
-        storage.push_outcome(&[1.0, 0.0], &[0.0; 2]).expect("outcome");
+        storage
+            .push_outcome(&[1.0, 0.0], &[0.0; 2])
+            .expect("outcome");
     }
     storage.advantages = vec![1.0, -1.0, 0.5, -0.5];
     storage.returns = vec![1.0, 0.0, 0.5, 0.0];
@@ -132,13 +147,30 @@ fn ppo_and_grpo_call_the_same_core_functions() {
     let (_, ppo_calls) = trace(|| ppo.update(&storage, 0.0, &mut rng));
 
     // GRPO: advantages from rewards, one update of a tiny language model.
-    let mut grpo = Grpo::new(tiny_gpt(&dev.clone().autodiff()), GrpoConfig::default(), dev, 0).expect("grpo");
+    let mut grpo = Grpo::new(
+        tiny_gpt(&dev.clone().autodiff()),
+        GrpoConfig::default(),
+        dev,
+        0,
+    )
+    .expect("grpo");
     let (_, grpo_calls) = trace(|| {
         let batch = grpo_batch(&[1.0, 0.0]);
         grpo.update(&batch)
     });
-    for core in ["mean_and_std", "clipped_surrogate", "clip_global_norm", "optimizer_step"] {
-        assert!(ppo_calls.contains(&core), "PPO did not call {core}: {ppo_calls:?}");
-        assert!(grpo_calls.contains(&core), "GRPO did not call {core}: {grpo_calls:?}");
+    for core in [
+        "mean_and_std",
+        "clipped_surrogate",
+        "clip_global_norm",
+        "optimizer_step",
+    ] {
+        assert!(
+            ppo_calls.contains(&core),
+            "PPO did not call {core}: {ppo_calls:?}"
+        );
+        assert!(
+            grpo_calls.contains(&core),
+            "GRPO did not call {core}: {grpo_calls:?}"
+        );
     }
 }

@@ -436,6 +436,10 @@ impl Algorithm for Ppo {
         self.optim = optimizer;
     }
 
+    fn optimizer_mut(&mut self) -> &mut ModuleOptimizer {
+        &mut self.optim
+    }
+
     fn learning_rate(&self) -> f64 {
         self.schedule.lr
     }

@@ -62,7 +62,10 @@ pub fn save(
     let bpk = dir.join("model.bpk");
     // burnpack writes to a scratch file and renames; it keeps parameter ids, which Adam's state
     // is keyed by.
-    model.clone().save_file(&bpk).map_err(|e| file_err(&bpk, e))?;
+    model
+        .clone()
+        .save_file(&bpk)
+        .map_err(|e| file_err(&bpk, e))?;
     let optim_path = dir.join("optimizer.bin");
     let bytes = optim.into_bytes().map_err(|e| file_err(&optim_path, e))?;
     write_atomic(&optim_path, &bytes)?;
@@ -72,7 +75,10 @@ pub fn save(
 
 /// A trained model for evaluation: the model (from `model.safetensors`), its shape and its
 /// tokenizer. `path` is a run folder or a checkpoint folder.
-pub fn load_policy(path: &Path, device: &Device) -> Result<(Gpt, GptConfig, CharTokenizer), PolicyError> {
+pub fn load_policy(
+    path: &Path,
+    device: &Device,
+) -> Result<(Gpt, GptConfig, CharTokenizer), PolicyError> {
     let dir = checkpoint_dir(path);
     let (model, config) = gpt2::load(&dir, device)?;
     let tokenizer = read_tokenizer(&dir, &config)?;
@@ -83,8 +89,8 @@ pub fn load_policy(path: &Path, device: &Device) -> Result<(Gpt, GptConfig, Char
 fn read_tokenizer(dir: &Path, config: &GptConfig) -> Result<CharTokenizer, PolicyError> {
     let tok_path = dir.join("tokenizer.json");
     let text = std::fs::read_to_string(&tok_path).map_err(|e| file_err(&tok_path, e))?;
-    let tokenizer: CharTokenizer =
-        serde_json::from_str(&text).map_err(|e| file_err(&tok_path, format!("corrupt tokenizer: {e}")))?;
+    let tokenizer: CharTokenizer = serde_json::from_str(&text)
+        .map_err(|e| file_err(&tok_path, format!("corrupt tokenizer: {e}")))?;
     if tokenizer.vocab_size() != config.vocab_size {
         return Err(file_err(
             &tok_path,
@@ -126,11 +132,16 @@ pub fn load_resumable(path: &Path, device: &Device) -> Result<Resumable, PolicyE
     let bytes = std::fs::read(&optim_path).map_err(|e| file_err(&optim_path, e))?;
     let optim = crate::algo::new_adam()
         .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
-        .map_err(|e| file_err(&optim_path, format!("corrupt or truncated optimiser state: {e}")))?;
+        .map_err(|e| {
+            file_err(
+                &optim_path,
+                format!("corrupt or truncated optimiser state: {e}"),
+            )
+        })?;
     let state_path = dir.join("state.json");
     let text = std::fs::read_to_string(&state_path).map_err(|e| file_err(&state_path, e))?;
-    let state: LmState =
-        serde_json::from_str(&text).map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
+    let state: LmState = serde_json::from_str(&text)
+        .map_err(|e| file_err(&state_path, format!("corrupt state: {e}")))?;
     Ok(Resumable {
         model,
         config,
@@ -149,7 +160,11 @@ pub struct MetricsCsv {
 
 impl MetricsCsv {
     /// The CSV in `run_dir` with `header`, truncated to rows with `step <= keep_up_to`.
-    pub fn open(run_dir: &Path, header: Vec<&'static str>, keep_up_to: Option<usize>) -> Result<Self, PolicyError> {
+    pub fn open(
+        run_dir: &Path,
+        header: Vec<&'static str>,
+        keep_up_to: Option<usize>,
+    ) -> Result<Self, PolicyError> {
         let path = run_dir.join("metrics.csv");
         let mut text = String::new();
         if let (Some(last), Ok(old)) = (keep_up_to, std::fs::read_to_string(&path)) {
@@ -172,11 +187,17 @@ impl MetricsCsv {
     pub fn row(&self, values: &[f64]) -> Result<(), PolicyError> {
         use std::io::Write;
         debug_assert_eq!(values.len(), self.header.len());
-        let line = values.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(",") + "\n";
+        let line = values
+            .iter()
+            .map(|v| format!("{v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\n";
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&self.path)
             .map_err(|e| file_err(&self.path, e))?;
-        f.write_all(line.as_bytes()).map_err(|e| file_err(&self.path, e))
+        f.write_all(line.as_bytes())
+            .map_err(|e| file_err(&self.path, e))
     }
 }

@@ -44,7 +44,10 @@ pub struct EvalReport {
 
 /// The prompt's token ids (a task's prompts are always in its tokenizer's alphabet; the error
 /// names the prompt otherwise).
-pub fn encode_prompt(tokenizer: &CharTokenizer, problem: &Problem) -> Result<Vec<u32>, PolicyError> {
+pub fn encode_prompt(
+    tokenizer: &CharTokenizer,
+    problem: &Problem,
+) -> Result<Vec<u32>, PolicyError> {
     tokenizer
         .encode(&problem.prompt)
         .map_err(|e| PolicyError::config("task", e))
@@ -66,8 +69,14 @@ pub fn greedy_scores(
             .iter()
             .map(|p| encode_prompt(tokenizer, p))
             .collect::<Result<Vec<_>, _>>()?;
-        let done = generate(model, &prompts, &SamplingConfig::greedy(max_new_tokens), &mut rng, device)
-            .map_err(|e| PolicyError::config("model.n_positions", e))?;
+        let done = generate(
+            model,
+            &prompts,
+            &SamplingConfig::greedy(max_new_tokens),
+            &mut rng,
+            device,
+        )
+        .map_err(|e| PolicyError::config("model.n_positions", e))?;
         for (p, c) in chunk.iter().zip(done) {
             let text = tokenizer.decode(&c.tokens);
             out.push((text.clone(), task.is_correct(p, &text), c.tokens.len()));

@@ -13,8 +13,8 @@ use super::tasks::{Problem, Split, Task, draw, problem_set};
 use super::tokenizer::CharTokenizer;
 use crate::PolicyError;
 use crate::algo::{
-    Grpo, GrpoBatch, GrpoConfig, GrpoStats, LengthShaping, alp_reward, group_advantages, informative_groups,
-    laser_reward, mask_truncated, new_adam, overlong_penalty,
+    Grpo, GrpoBatch, GrpoConfig, GrpoStats, LengthShaping, alp_reward, group_advantages,
+    informative_groups, laser_reward, mask_truncated, new_adam, overlong_penalty,
 };
 use burn::prelude::*;
 use rand::RngExt;
@@ -73,7 +73,13 @@ pub struct BatchBuilder<'a> {
 }
 
 impl BatchBuilder<'_> {
-    fn score(&self, problem: &Problem, prompt: Vec<u32>, completion: Completion, prefix: &str) -> Row {
+    fn score(
+        &self,
+        problem: &Problem,
+        prompt: Vec<u32>,
+        completion: Completion,
+        prefix: &str,
+    ) -> Row {
         let text = format!("{prefix}{}", self.tokenizer.decode(&completion.tokens));
         Row {
             correct: self.task.is_correct(problem, &text),
@@ -101,7 +107,9 @@ impl BatchBuilder<'_> {
                                 LengthShaping::Laser { target_len, alpha } => {
                                     laser_reward(r.correct, len, target_len, alpha)
                                 }
-                                LengthShaping::Alp { beta, n } => alp_reward(r.correct, len, solve_rate, g, beta, n),
+                                LengthShaping::Alp { beta, n } => {
+                                    alp_reward(r.correct, len, solve_rate, g, beta, n)
+                                }
                             },
                             "format" => f32::from(u8::from(r.well_formed)),
                             "overlong" => overlong_penalty(len, max_len, config.overlong_cache_len),
@@ -204,7 +212,11 @@ impl BatchBuilder<'_> {
 
     /// One GRPO batch of `prompts_per_step` groups from the training split, sampled from the
     /// learner's current policy; its statistics.
-    pub fn build(&self, grpo: &Grpo, rng: &mut ChaCha8Rng) -> Result<(GrpoBatch, BatchStats), PolicyError> {
+    pub fn build(
+        &self,
+        grpo: &Grpo,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<(GrpoBatch, BatchStats), PolicyError> {
         let t0 = Instant::now();
         let config = &grpo.config;
         let policy = grpo.policy();
@@ -214,17 +226,29 @@ impl BatchBuilder<'_> {
         let mut last: Vec<Group> = Vec::new();
         while kept.len() < config.prompts_per_step && stats.rounds < config.max_sampling_rounds {
             let need = config.prompts_per_step - kept.len();
-            let problems: Vec<Problem> = (0..need).map(|_| draw(self.task, Split::Train, rng)).collect();
-            let groups = self.sample_groups(&policy, &problems, config, rng, &mut stats, &device)?;
+            let problems: Vec<Problem> = (0..need)
+                .map(|_| draw(self.task, Split::Train, rng))
+                .collect();
+            let groups =
+                self.sample_groups(&policy, &problems, config, rng, &mut stats, &device)?;
             stats.rounds += 1;
             if !config.dynamic_sampling {
                 kept = groups;
                 break;
             }
-            let flat: Vec<f32> = groups.iter().flat_map(|g| g.rewards.iter().copied()).collect();
+            let flat: Vec<f32> = groups
+                .iter()
+                .flat_map(|g| g.rewards.iter().copied())
+                .collect();
             let informative = informative_groups(&flat, config.num_generations);
             last = groups.clone();
-            kept.extend(groups.into_iter().zip(informative).filter(|(_, k)| *k).map(|(g, _)| g));
+            kept.extend(
+                groups
+                    .into_iter()
+                    .zip(informative)
+                    .filter(|(_, k)| *k)
+                    .map(|(g, _)| g),
+            );
         }
         if kept.is_empty() {
             // Nothing informative after every round: the batch carries no gradient signal, but
@@ -232,12 +256,16 @@ impl BatchBuilder<'_> {
             kept = last;
         }
         kept.truncate(config.prompts_per_step);
-        let rewards: Vec<f32> = kept.iter().flat_map(|g| g.rewards.iter().copied()).collect();
+        let rewards: Vec<f32> = kept
+            .iter()
+            .flat_map(|g| g.rewards.iter().copied())
+            .collect();
         let advantages = group_advantages(&rewards, config.num_generations, config.advantage);
         let rows: Vec<&Row> = kept.iter().flat_map(|g| g.rows.iter()).collect();
         let prompts: Vec<Vec<u32>> = rows.iter().map(|r| r.prompt.clone()).collect();
         let completions: Vec<Vec<u32>> = rows.iter().map(|r| r.completion.tokens.clone()).collect();
-        let seqs = SequenceBatch::new(&prompts, &completions).map_err(|e| PolicyError::config("task", e))?;
+        let seqs = SequenceBatch::new(&prompts, &completions)
+            .map_err(|e| PolicyError::config("task", e))?;
         let mut loss_mask = seqs.mask.clone();
         if config.mask_truncated_completions {
             let truncated: Vec<bool> = rows.iter().map(|r| r.completion.truncated).collect();
@@ -247,7 +275,11 @@ impl BatchBuilder<'_> {
         let n = rows.len().max(1) as f32;
         stats.reward_mean = rewards.iter().sum::<f32>() / n;
         stats.solve_rate = rows.iter().filter(|r| r.correct).count() as f32 / n;
-        stats.completion_len = rows.iter().map(|r| r.completion.tokens.len() as f32).sum::<f32>() / n;
+        stats.completion_len = rows
+            .iter()
+            .map(|r| r.completion.tokens.len() as f32)
+            .sum::<f32>()
+            / n;
         stats.completions = rows.len();
         stats.generate_s = t0.elapsed().as_secs_f64();
         Ok((
@@ -300,7 +332,11 @@ pub fn train_grpo(
             if r.state.phase != "grpo" {
                 return Err(PolicyError::config(
                     "resume",
-                    format!("{} holds a {} checkpoint, not a GRPO one", ckpt.display(), r.state.phase),
+                    format!(
+                        "{} holds a {} checkpoint, not a GRPO one",
+                        ckpt.display(),
+                        r.state.phase
+                    ),
                 ));
             }
             (r.model, Some(r.optim), r.state)
@@ -310,7 +346,10 @@ pub fn train_grpo(
             if r.config != gpt || r.tokenizer != tokenizer {
                 return Err(PolicyError::config(
                     "model",
-                    format!("{} has another shape or tokenizer than this config", from.display()),
+                    format!(
+                        "{} has another shape or tokenizer than this config",
+                        from.display()
+                    ),
                 ));
             }
             let state = LmState {
@@ -370,10 +409,34 @@ pub fn train_grpo(
     let mut val = if resuming {
         f32::NAN
     } else {
-        pass_at_1(&grpo.policy(), &tokenizer, task.as_ref(), &validation, max_new, device)?
+        pass_at_1(
+            &grpo.policy(),
+            &tokenizer,
+            task.as_ref(),
+            &validation,
+            max_new,
+            device,
+        )?
     };
     if !resuming {
-        csv.row(&[0.0, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, 0.0, 0.0, 0.0, 0.0, 0.0, val as f64, 0.0])?;
+        csv.row(&[
+            0.0,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            val as f64,
+            0.0,
+        ])?;
     }
     let mut last = (BatchStats::default(), GrpoStats::default());
     let out_of_time = |s: &LmState| max_s.is_some_and(|m| s.elapsed_s >= m);
@@ -386,7 +449,14 @@ pub fn train_grpo(
         state.elapsed_s = base + started.elapsed().as_secs_f64();
         let done = state.step >= config.grpo_run.steps || out_of_time(&state);
         if state.step.is_multiple_of(config.eval.interval) || done {
-            val = pass_at_1(&grpo.policy(), &tokenizer, task.as_ref(), &validation, max_new, device)?;
+            val = pass_at_1(
+                &grpo.policy(),
+                &tokenizer,
+                task.as_ref(),
+                &validation,
+                max_new,
+                device,
+            )?;
             save(&ckpt, &grpo.model, &gpt, &tokenizer, &grpo.optim, &state)?;
         } else {
             val = f32::NAN;
@@ -412,7 +482,14 @@ pub fn train_grpo(
         last = (bstats, ustats);
     }
     if val.is_nan() {
-        val = pass_at_1(&grpo.policy(), &tokenizer, task.as_ref(), &validation, max_new, device)?;
+        val = pass_at_1(
+            &grpo.policy(),
+            &tokenizer,
+            task.as_ref(),
+            &validation,
+            max_new,
+            device,
+        )?;
     }
     Ok(GrpoSummary {
         run_dir: run_dir.to_path_buf(),

@@ -220,7 +220,8 @@ impl Gpt {
     pub fn new(config: &GptConfig, device: &Device, rng: &mut ChaCha8Rng) -> Self {
         let c = config.n_embd;
         let mut normal = |shape: [usize; 2], std: f32| {
-            let dist = rand_distr::Normal::new(0.0f32, std).unwrap_or_else(|_| unreachable!("std is positive"));
+            let dist = rand_distr::Normal::new(0.0f32, std)
+                .unwrap_or_else(|_| unreachable!("std is positive"));
             let data: Vec<f32> = (0..shape[0] * shape[1]).map(|_| rng.sample(dist)).collect();
             Param::from_tensor(Tensor::<2>::from_data(TensorData::new(data, shape), device))
         };

@@ -80,7 +80,10 @@ pub fn pretrain(
             if r.config != gpt || r.tokenizer != tokenizer {
                 return Err(PolicyError::config(
                     "model",
-                    format!("{} has another shape or tokenizer than this config", from.display()),
+                    format!(
+                        "{} has another shape or tokenizer than this config",
+                        from.display()
+                    ),
                 ));
             }
             let state = LmState {
@@ -101,7 +104,14 @@ pub fn pretrain(
     let keep = matches!(start, Start::Resume).then_some(state.step);
     let csv = MetricsCsv::open(
         run_dir,
-        vec!["step", "loss", "grad_norm", "validation_pass_at_1", "elapsed_s", "tokens_per_s"],
+        vec![
+            "step",
+            "loss",
+            "grad_norm",
+            "validation_pass_at_1",
+            "elapsed_s",
+            "tokens_per_s",
+        ],
         keep,
     )?;
     let validation = problem_set(
@@ -130,21 +140,32 @@ pub fn pretrain(
             a.push(EOS);
             answers.push(a);
         }
-        let seqs = SequenceBatch::new(&prompts, &answers).map_err(|e| PolicyError::config("task", e))?;
+        let seqs =
+            SequenceBatch::new(&prompts, &answers).map_err(|e| PolicyError::config("task", e))?;
         let (logp, _) = completion_logprobs(&model, &seqs, &train_dev);
         let mask = seqs.mask_tensor(&train_dev);
         let tokens: f32 = seqs.mask.iter().sum();
         let loss = -(logp * mask).sum() / tokens.max(1.0);
         last_loss = loss.clone().into_scalar::<f32>();
-        let (m, grad_norm) = optimizer_step(model, &mut optim, loss, p.learning_rate, p.max_grad_norm);
+        let (m, grad_norm) =
+            optimizer_step(model, &mut optim, loss, p.learning_rate, p.max_grad_norm);
         model = m;
         state.step += 1;
         state.elapsed_s = base_elapsed + started.elapsed().as_secs_f64();
         let step_s = t0.elapsed().as_secs_f64();
         let done = state.step >= p.steps || out_of_time(&state);
         if state.step.is_multiple_of(config.eval.interval) || done {
-            val = pass_at_1(&model.valid(), &tokenizer, task.as_ref(), &validation, max_new, device)?;
+            val = pass_at_1(
+                &model.valid(),
+                &tokenizer,
+                task.as_ref(),
+                &validation,
+                max_new,
+                device,
+            )?;
             save(&ckpt, &model, &gpt, &tokenizer, &optim, &state)?;
+        } else {
+            val = f32::NAN;
         }
         csv.row(&[
             state.step as f64,
@@ -156,7 +177,14 @@ pub fn pretrain(
         ])?;
     }
     if val.is_nan() {
-        val = pass_at_1(&model.valid(), &tokenizer, task.as_ref(), &validation, max_new, device)?;
+        val = pass_at_1(
+            &model.valid(),
+            &tokenizer,
+            task.as_ref(),
+            &validation,
+            max_new,
+            device,
+        )?;
     }
     Ok(PretrainSummary {
         run_dir: run_dir.to_path_buf(),

@@ -107,11 +107,13 @@ impl LmRunConfig {
 
     /// Parses TOML text, applies overrides and validates.
     pub fn from_toml_str(text: &str, overrides: &[String]) -> Result<Self, PolicyError> {
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| PolicyError::config("<file>", e.message().to_string()))?;
+        let mut table: toml::Table = toml::from_str(text)
+            .map_err(|e| PolicyError::config("<file>", e.message().to_string()))?;
         crate::overrides::apply_overrides(&mut table, overrides)?;
-        let config: Self = serde_path_to_error::deserialize(toml::Value::Table(table))
-            .map_err(|e| PolicyError::config(e.path().to_string(), e.inner().message().to_string()))?;
+        let config: Self =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                PolicyError::config(e.path().to_string(), e.inner().message().to_string())
+            })?;
         config.validate()?;
         Ok(config)
     }
@@ -122,19 +124,28 @@ impl LmRunConfig {
         self.gpt_config()
             .validate()
             .map_err(|e| PolicyError::config("model", e))?;
-        self.grpo.validate().map_err(|e| PolicyError::config("grpo", e))?;
+        self.grpo
+            .validate()
+            .map_err(|e| PolicyError::config("grpo", e))?;
         if self.pretrain.batch_size == 0 {
-            return Err(PolicyError::config("pretrain.batch_size", "must be positive"));
+            return Err(PolicyError::config(
+                "pretrain.batch_size",
+                "must be positive",
+            ));
         }
         if self.eval.k == 0 || self.eval.interval == 0 {
-            return Err(PolicyError::config("eval", "k and interval must be positive"));
+            return Err(PolicyError::config(
+                "eval",
+                "k and interval must be positive",
+            ));
         }
         Ok(())
     }
 
     /// The task.
     pub fn task(&self) -> Box<dyn Task> {
-        task_by_name(&self.task, self.task_size).unwrap_or_else(|_| Box::new(super::tasks::Addition { digits: 1 }))
+        task_by_name(&self.task, self.task_size)
+            .unwrap_or_else(|_| Box::new(super::tasks::Addition { digits: 1 }))
     }
 
     /// The tokenizer over the task's characters.

@@ -91,7 +91,12 @@ fn argmax(x: &[f32]) -> usize {
 
 /// Draws a token from one row of logits (padding is never drawn; end-of-sequence not when
 /// `allow_eos` is false).
-pub fn sample_token(logits: &[f32], config: &SamplingConfig, allow_eos: bool, rng: &mut ChaCha8Rng) -> u32 {
+pub fn sample_token(
+    logits: &[f32],
+    config: &SamplingConfig,
+    allow_eos: bool,
+    rng: &mut ChaCha8Rng,
+) -> u32 {
     let mut logits = logits.to_vec();
     if let Some(p) = logits.get_mut(PAD as usize) {
         *p = f32::NEG_INFINITY;

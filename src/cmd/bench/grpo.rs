@@ -156,7 +156,11 @@ fn trl_side(args: &BenchGrpoArgs, threads: usize) -> anyhow::Result<serde_json::
         .output()
         .with_context(|| format!("running {} {}", args.python, script.display()))?;
     if !out.status.success() {
-        anyhow::bail!("the TRL peer failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+        anyhow::bail!(
+            "the TRL peer failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout
@@ -175,7 +179,11 @@ pub fn run(args: BenchGrpoArgs) -> anyhow::Result<()> {
     } else {
         Some(trl_side(&args, ours.threads)?)
     };
-    let get = |k: &str| peer.as_ref().and_then(|p| p.get(k)).and_then(serde_json::Value::as_f64);
+    let get = |k: &str| {
+        peer.as_ref()
+            .and_then(|p| p.get(k))
+            .and_then(serde_json::Value::as_f64)
+    };
     let cmp = Comparison {
         embody_tokens_per_s: ours.tokens_per_s,
         trl_tokens_per_s: get("tokens_per_s"),
