@@ -82,6 +82,10 @@ pub struct EvalArgs {
     /// Samples per problem for pass@k (default: the run's `eval.k`).
     #[arg(long)]
     pub k: Option<usize>,
+    /// `test` (held out, the default) or `validation` (the validation split, also never
+    /// trained on, from `eval.validation_seed`: for choosing settings without the test set).
+    #[arg(long, default_value = "test", value_parser = ["test", "validation"])]
+    pub split: String,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -170,6 +174,7 @@ fn run_config_of(checkpoint: &Path) -> anyhow::Result<LmRunConfig> {
 struct EvalOut {
     task: String,
     checkpoint: PathBuf,
+    split: String,
     seed: u64,
     #[serde(flatten)]
     report: policies::lm::EvalReport,
@@ -179,13 +184,20 @@ fn eval(a: EvalArgs, device: &burn::prelude::Device) -> anyhow::Result<()> {
     let config = run_config_of(&a.checkpoint)?;
     let (model, _, tokenizer) = load_policy(&a.checkpoint, device)?;
     let task = task_by_name(&config.task, config.task_size).map_err(anyhow::Error::msg)?;
-    let seed = a.seed.unwrap_or(config.eval.test_seed);
-    let problems = problem_set(
-        task.as_ref(),
-        Split::Test,
-        a.problems.unwrap_or(config.eval.test_problems),
-        seed,
-    );
+    let (split, default_seed, default_n) = match a.split.as_str() {
+        "validation" => (
+            Split::Validation,
+            config.eval.validation_seed,
+            config.eval.validation_problems,
+        ),
+        _ => (
+            Split::Test,
+            config.eval.test_seed,
+            config.eval.test_problems,
+        ),
+    };
+    let seed = a.seed.unwrap_or(default_seed);
+    let problems = problem_set(task.as_ref(), split, a.problems.unwrap_or(default_n), seed);
     let k = a.k.unwrap_or(config.eval.k);
     let report = evaluate(
         &model,
@@ -202,6 +214,7 @@ fn eval(a: EvalArgs, device: &burn::prelude::Device) -> anyhow::Result<()> {
         &EvalOut {
             task: config.task.clone(),
             checkpoint: a.checkpoint,
+            split: a.split.clone(),
             seed,
             report,
         },

@@ -394,7 +394,7 @@ pub fn train_grpo(
     )?;
     let validation = problem_set(
         task.as_ref(),
-        Split::Train,
+        Split::Validation,
         config.eval.validation_problems,
         config.eval.validation_seed,
     );

@@ -8,7 +8,7 @@ use super::kv_cache::{KvCache, LayerCache};
 use burn::module::Param;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{gelu_approximate, softmax};
+use burn::tensor::activation::{sigmoid, softmax};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -67,6 +67,16 @@ impl GptConfig {
             4 * c + (c * 3 * c + 3 * c) + (c * c + c) + (c * 4 * c + 4 * c) + (4 * c * c + c);
         self.vocab_size * c + self.n_positions * c + self.n_layer * block + 2 * c
     }
+}
+
+/// GPT-2's GELU, the tanh form `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`, written as
+/// the equal `x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3))`: four element-wise passes instead
+/// of burn's eight (`gelu_approximate` takes a `powf` for the cube and a `tanh`, which were a
+/// third of a GRPO step's time on the CPU).
+pub fn gelu_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    const TWO_SQRT_2_OVER_PI: f64 = 2.0 * 0.797_884_560_802_865_4;
+    let inner = x.clone() * (x.clone() * x.clone() * 0.044715 + 1.0) * TWO_SQRT_2_OVER_PI;
+    x * sigmoid(inner)
 }
 
 /// One pre-LayerNorm transformer block (GPT-2's `h.{i}`).
@@ -177,9 +187,9 @@ impl Block {
     ) -> Tensor<3> {
         let h = self.attention(self.ln_1.forward(x.clone()), attn_bias, cache);
         let x = x + h;
-        let h = self.mlp_proj.forward(gelu_approximate(
-            self.c_fc.forward(self.ln_2.forward(x.clone())),
-        ));
+        let h = self
+            .mlp_proj
+            .forward(gelu_tanh(self.c_fc.forward(self.ln_2.forward(x.clone()))));
         x + h
     }
 

@@ -40,7 +40,7 @@ pub struct PretrainSummary {
     pub train_s: f64,
     /// Last step's loss (mean token cross-entropy).
     pub loss: f32,
-    /// Greedy pass@1 on the validation set (unseen training-split problems).
+    /// Greedy pass@1 on the validation split.
     pub validation_pass_at_1: f32,
 }
 
@@ -116,7 +116,7 @@ pub fn pretrain(
     )?;
     let validation = problem_set(
         task.as_ref(),
-        Split::Train,
+        Split::Validation,
         config.eval.validation_problems,
         config.eval.validation_seed,
     );

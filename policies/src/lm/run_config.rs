@@ -57,8 +57,8 @@ pub struct EvalConfig {
     pub test_seed: u64,
     /// Samples per problem for pass@k (temperature 1).
     pub k: usize,
-    /// Validation problems: unseen training-split problems, scored during training (never the
-    /// test split).
+    /// Validation problems (the validation split: never trained on, never the test split),
+    /// scored during training.
     pub validation_problems: usize,
     /// Seed of the validation problems.
     pub validation_seed: u64,

@@ -1,7 +1,10 @@
 //! Tasks with rule-based verifiers: a problem is a prompt and a reference answer; a verifier
-//! scores any completion (empty, huge, garbage) without panicking. Each task has a seeded train
-//! split and a held-out test split that never meet: a problem belongs to the test split when a
-//! stable hash of its prompt falls in the test share, and training draws reject those.
+//! scores any completion (empty, huge, garbage) without panicking. Each task has three seeded
+//! splits that never meet: a problem belongs to the test split when a stable hash of its prompt
+//! falls in the test share, to the validation split when it falls in the next share, and to the
+//! training split otherwise; training draws reject the other two. (Drawing validation problems
+//! from the training split would score problems the model trained on: frequent small prompts
+//! recur.)
 
 mod arithmetic;
 mod countdown;
@@ -46,12 +49,16 @@ pub trait Task: Send + Sync {
 pub enum Split {
     /// Training problems.
     Train,
-    /// Held-out problems: never drawn for training.
+    /// Held-out problems for choosing settings: never drawn for training.
+    Validation,
+    /// Held-out problems for the reported figures: never drawn for training.
     Test,
 }
 
-/// Share of the problem space held out for testing (by prompt hash).
+/// Share of the problem space held out for testing (by prompt hash), per mille.
 pub const TEST_SHARE_PER_MILLE: u64 = 100;
+/// Share held out for validation, per mille (after the test share).
+pub const VALIDATION_SHARE_PER_MILLE: u64 = 100;
 
 /// FNV-1a, 64 bits: a hash that is the same on every machine and in every Rust version.
 fn stable_hash(text: &str) -> u64 {
@@ -65,10 +72,10 @@ fn stable_hash(text: &str) -> u64 {
 
 /// The split a prompt belongs to.
 pub fn split_of(prompt: &str) -> Split {
-    if stable_hash(prompt) % 1000 < TEST_SHARE_PER_MILLE {
-        Split::Test
-    } else {
-        Split::Train
+    match stable_hash(prompt) % 1000 {
+        h if h < TEST_SHARE_PER_MILLE => Split::Test,
+        h if h < TEST_SHARE_PER_MILLE + VALIDATION_SHARE_PER_MILLE => Split::Validation,
+        _ => Split::Train,
     }
 }
 
