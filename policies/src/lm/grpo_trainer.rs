@@ -500,3 +500,85 @@ pub fn train_grpo(
         last_update: last.1,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::RewardTerm;
+    use crate::lm::GptConfig;
+    use crate::lm::tasks::Addition;
+    use rand::SeedableRng;
+
+    fn learner(rewards: &str, dynamic: bool) -> (Grpo, CharTokenizer) {
+        let tokenizer = CharTokenizer::new(Addition { digits: 2 }.alphabet());
+        let shape = GptConfig {
+            vocab_size: tokenizer.vocab_size(),
+            n_positions: 24,
+            n_embd: 16,
+            n_layer: 1,
+            n_head: 2,
+            layer_norm_epsilon: 1e-5,
+        };
+        let dev = Device::flex();
+        let model = Gpt::new(
+            &shape,
+            &dev.clone().autodiff(),
+            &mut ChaCha8Rng::seed_from_u64(0),
+        );
+        let mut config = GrpoConfig {
+            num_generations: 4,
+            prompts_per_step: 3,
+            dynamic_sampling: dynamic,
+            max_sampling_rounds: 3,
+            rewards: vec![RewardTerm {
+                kind: rewards.into(),
+                weight: 1.0,
+            }],
+            ..GrpoConfig::default()
+        };
+        config.sampling.max_new_tokens = 4;
+        (
+            Grpo::new(model, config, dev, 0).expect("learner"),
+            tokenizer,
+        )
+    }
+
+    #[test]
+    fn dynamic_sampling_refills_until_groups_carry_signal() {
+        let task = Addition { digits: 2 };
+        // A random reward varies within every group: one round fills the batch.
+        let (grpo, tok) = learner("random", true);
+        let builder = BatchBuilder {
+            task: &task,
+            tokenizer: &tok,
+        };
+        let (batch, stats) = builder
+            .build(&grpo, &mut ChaCha8Rng::seed_from_u64(1))
+            .expect("batch");
+        assert_eq!(stats.rounds, 1);
+        assert_eq!(batch.advantages.len(), 12);
+        // An untrained model never answers correctly: every group is flat, so dynamic sampling
+        // draws new groups up to its limit, then keeps the last round (zero advantages).
+        let (grpo, tok) = learner("correct", true);
+        let builder = BatchBuilder {
+            task: &task,
+            tokenizer: &tok,
+        };
+        let (batch, stats) = builder
+            .build(&grpo, &mut ChaCha8Rng::seed_from_u64(1))
+            .expect("batch");
+        assert_eq!(stats.rounds, 3);
+        assert_eq!(stats.sampled_completions, 36);
+        assert!(batch.advantages.iter().all(|&a| a == 0.0));
+        // Without dynamic sampling the flat batch is used at once.
+        let (grpo, tok) = learner("correct", false);
+        let builder = BatchBuilder {
+            task: &task,
+            tokenizer: &tok,
+        };
+        let (_, stats) = builder
+            .build(&grpo, &mut ChaCha8Rng::seed_from_u64(1))
+            .expect("batch");
+        assert_eq!(stats.rounds, 1);
+    }
+}
