@@ -76,17 +76,7 @@ fn section<T: serde::de::DeserializeOwned>(
 impl TrainConfig {
     /// Reads `path` and applies `overrides` (`["ppo.learning_rate=3e-4", ...]`).
     pub fn load(path: &Path, overrides: &[String]) -> Result<Self, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PolicyError::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        Self::from_toml_str(&text, overrides).map_err(|e| match e {
-            PolicyError::Config { key, message } => PolicyError::Config {
-                key: format!("{}: {key}", path.display()),
-                message,
-            },
-            other => other,
-        })
+        crate::overrides::load_config_file(path, overrides, Self::from_toml_str)
     }
 
     /// Parses TOML text and applies `overrides`.

@@ -1,6 +1,27 @@
 //! `--set key=value` overrides on a TOML config table, shared by every command's config.
 
 use crate::PolicyError;
+use std::path::Path;
+
+/// Reads the config file `path` and parses it with `parse` (text, overrides); a config error
+/// gets the file's name in front of its key, a read error names the file.
+pub fn load_config_file<T>(
+    path: &Path,
+    overrides: &[String],
+    parse: impl FnOnce(&str, &[String]) -> Result<T, PolicyError>,
+) -> Result<T, PolicyError> {
+    let text = std::fs::read_to_string(path).map_err(|e| PolicyError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    parse(&text, overrides).map_err(|e| match e {
+        PolicyError::Config { key, message } => PolicyError::Config {
+            key: format!("{}: {key}", path.display()),
+            message,
+        },
+        other => other,
+    })
+}
 
 /// Parses a `key=value` override value: a TOML literal (number, bool, array, quoted string), or
 /// else a bare string.

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn embody(args: &[&str]) -> Output {
+/// Runs `embody` with `args` in the package folder.
+pub(crate) fn embody(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_embody"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
@@ -13,7 +14,8 @@ fn embody(args: &[&str]) -> Output {
         .expect("embody runs")
 }
 
-fn ok(out: &Output) -> serde_json::Value {
+/// Asserts success and parses the last stdout line as one JSON object.
+pub(crate) fn ok(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "{}",

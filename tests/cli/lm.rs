@@ -2,26 +2,8 @@
 //! starts from it and logs its curve, `eval --json` reports its fields, and bad config keys are
 //! errors naming them.
 
+use crate::disturber::{embody, ok};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn embody(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_embody"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("embody runs")
-}
-
-fn ok(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("one JSON object")
-}
 
 /// A model small enough that a few steps take a second.
 const TINY: [&str; 14] = [

@@ -151,6 +151,27 @@ pub fn load_resumable(path: &Path, device: &Device) -> Result<Resumable, PolicyE
     })
 }
 
+/// Loads another run's checkpoint to start a new run from (`--init-from`): its shape and
+/// tokenizer must be this run's.
+pub fn load_init(
+    from: &Path,
+    config: &GptConfig,
+    tokenizer: &CharTokenizer,
+    device: &Device,
+) -> Result<Resumable, PolicyError> {
+    let r = load_resumable(from, device)?;
+    if &r.config != config || &r.tokenizer != tokenizer {
+        return Err(PolicyError::config(
+            "model",
+            format!(
+                "{} has another shape or tokenizer than this config",
+                from.display()
+            ),
+        ));
+    }
+    Ok(r)
+}
+
 /// Appends rows to a run's `metrics.csv`, writing the header when the file is new. On resume
 /// the rows after the checkpoint's step are dropped first, so the file matches the state.
 pub struct MetricsCsv {

@@ -3,7 +3,7 @@
 //! without signal and refill (dynamic sampling), rescue all-failed groups with hints
 //! (Scaf-GRPO), then update ([`crate::algo::Grpo`]).
 
-use super::checkpoint::{LmState, MetricsCsv, checkpoint_dir, load_resumable, save};
+use super::checkpoint::{LmState, MetricsCsv, checkpoint_dir, load_init, load_resumable, save};
 use super::eval::{encode_prompt, pass_at_1};
 use super::logprobs::SequenceBatch;
 use super::model::Gpt;
@@ -342,16 +342,7 @@ pub fn train_grpo(
             (r.model, Some(r.optim), r.state)
         }
         Some(from) => {
-            let r = load_resumable(from, &train_dev)?;
-            if r.config != gpt || r.tokenizer != tokenizer {
-                return Err(PolicyError::config(
-                    "model",
-                    format!(
-                        "{} has another shape or tokenizer than this config",
-                        from.display()
-                    ),
-                ));
-            }
+            let r = load_init(from, &gpt, &tokenizer, &train_dev)?;
             let state = LmState {
                 phase: "grpo".into(),
                 step: 0,
@@ -546,39 +537,27 @@ mod tests {
     #[test]
     fn dynamic_sampling_refills_until_groups_carry_signal() {
         let task = Addition { digits: 2 };
-        // A random reward varies within every group: one round fills the batch.
-        let (grpo, tok) = learner("random", true);
-        let builder = BatchBuilder {
-            task: &task,
-            tokenizer: &tok,
+        let build = |reward: &str, dynamic: bool| {
+            let (grpo, tok) = learner(reward, dynamic);
+            let builder = BatchBuilder {
+                task: &task,
+                tokenizer: &tok,
+            };
+            builder
+                .build(&grpo, &mut ChaCha8Rng::seed_from_u64(1))
+                .expect("batch")
         };
-        let (batch, stats) = builder
-            .build(&grpo, &mut ChaCha8Rng::seed_from_u64(1))
-            .expect("batch");
+        // A random reward varies within every group: one round fills the batch.
+        let (batch, stats) = build("random", true);
         assert_eq!(stats.rounds, 1);
         assert_eq!(batch.advantages.len(), 12);
         // An untrained model never answers correctly: every group is flat, so dynamic sampling
         // draws new groups up to its limit, then keeps the last round (zero advantages).
-        let (grpo, tok) = learner("correct", true);
-        let builder = BatchBuilder {
-            task: &task,
-            tokenizer: &tok,
-        };
-        let (batch, stats) = builder
-            .build(&grpo, &mut ChaCha8Rng::seed_from_u64(1))
-            .expect("batch");
+        let (batch, stats) = build("correct", true);
         assert_eq!(stats.rounds, 3);
         assert_eq!(stats.sampled_completions, 36);
         assert!(batch.advantages.iter().all(|&a| a == 0.0));
         // Without dynamic sampling the flat batch is used at once.
-        let (grpo, tok) = learner("correct", false);
-        let builder = BatchBuilder {
-            task: &task,
-            tokenizer: &tok,
-        };
-        let (_, stats) = builder
-            .build(&grpo, &mut ChaCha8Rng::seed_from_u64(1))
-            .expect("batch");
-        assert_eq!(stats.rounds, 1);
+        assert_eq!(build("correct", false).1.rounds, 1);
     }
 }

@@ -53,7 +53,10 @@ fn gpt2_parity_token_logprobs_match_pytorch_within_1e_4() {
         .zip(&want)
         .map(|(g, w)| (*g as f64 - w).abs())
         .fold(0.0, f64::max);
-    eprintln!("largest log-prob difference to PyTorch over {} tokens: {worst:e}", got.len());
+    eprintln!(
+        "largest log-prob difference to PyTorch over {} tokens: {worst:e}",
+        got.len()
+    );
     assert!(
         worst < 1e-4,
         "largest log-prob difference to PyTorch: {worst:e}"

@@ -1,7 +1,7 @@
 //! The supervised warm-up: next-token cross-entropy on the task's reference answers (the
 //! prompt tokens are context, not targets), with PPO's and GRPO's optimiser step.
 
-use super::checkpoint::{LmState, MetricsCsv, checkpoint_dir, load_resumable, save};
+use super::checkpoint::{LmState, MetricsCsv, checkpoint_dir, load_init, load_resumable, save};
 use super::eval::{encode_prompt, pass_at_1};
 use super::logprobs::{SequenceBatch, completion_logprobs};
 use super::model::Gpt;
@@ -76,16 +76,7 @@ pub fn pretrain(
             (r.model, r.optim, r.state)
         }
         Start::InitFrom(from) => {
-            let r = load_resumable(from, &train_dev)?;
-            if r.config != gpt || r.tokenizer != tokenizer {
-                return Err(PolicyError::config(
-                    "model",
-                    format!(
-                        "{} has another shape or tokenizer than this config",
-                        from.display()
-                    ),
-                ));
-            }
+            let r = load_init(from, &gpt, &tokenizer, &train_dev)?;
             let state = LmState {
                 phase: "pretrain".into(),
                 step: 0,
