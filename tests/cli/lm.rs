@@ -164,6 +164,37 @@ fn a_bad_lm_config_key_is_an_error_naming_it() {
     let out = embody(&["lm", "pretrain", "--set", "model.n_head=3", "--json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("n_head"));
+    // Sorting 30 numbers does not fit 16 positions: an error naming the key, not a panic.
+    let dir = tmp("too-long");
+    let out = embody(&[
+        "lm",
+        "pretrain",
+        "--out",
+        dir.to_str().expect("utf-8"),
+        "--set",
+        "task=\"sorting\"",
+        "--set",
+        "task_size=30",
+        "--set",
+        "model.n_positions=16",
+        "--set",
+        "model.n_layer=1",
+        "--set",
+        "model.n_embd=16",
+        "--set",
+        "model.n_head=2",
+        "--set",
+        "pretrain.steps=1",
+        "--set",
+        "pretrain.batch_size=2",
+        "--json",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("model.n_positions"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -133,6 +133,16 @@ pub fn pretrain(
         }
         let seqs =
             SequenceBatch::new(&prompts, &answers).map_err(|e| PolicyError::config("task", e))?;
+        if seqs.width() > gpt.n_positions {
+            return Err(PolicyError::config(
+                "model.n_positions",
+                format!(
+                    "{} positions, but a prompt and its answer take {} tokens: raise it or lower task_size",
+                    gpt.n_positions,
+                    seqs.width()
+                ),
+            ));
+        }
         let (logp, _) = completion_logprobs(&model, &seqs, &train_dev);
         let mask = seqs.mask_tensor(&train_dev);
         let tokens: f32 = seqs.mask.iter().sum();
