@@ -98,6 +98,32 @@ pub fn pass_at_1(
     Ok(scores.iter().filter(|s| s.1).count() as f32 / scores.len().max(1) as f32)
 }
 
+/// The validation set a training loop watches: greedy pass@1 of a model on fixed problems.
+pub struct Validation<'a> {
+    /// The task.
+    pub task: &'a dyn Task,
+    /// Its tokenizer.
+    pub tokenizer: &'a CharTokenizer,
+    /// The problems (the validation split).
+    pub problems: Vec<Problem>,
+    /// Completion length limit.
+    pub max_new_tokens: usize,
+}
+
+impl Validation<'_> {
+    /// Greedy pass@1 of `model` on the set.
+    pub fn score(&self, model: &Gpt, device: &Device) -> Result<f32, PolicyError> {
+        pass_at_1(
+            model,
+            self.tokenizer,
+            self.task,
+            &self.problems,
+            self.max_new_tokens,
+            device,
+        )
+    }
+}
+
 /// Scores `model` on `problems`: greedy pass@1, and pass@k from `k` samples per problem at
 /// temperature 1 drawn from `seed`.
 pub fn evaluate(

@@ -4,7 +4,7 @@
 //! (Scaf-GRPO), then update ([`crate::algo::Grpo`]).
 
 use super::checkpoint::{LmState, MetricsCsv, checkpoint_dir, load_init, load_resumable, save};
-use super::eval::{encode_prompt, pass_at_1};
+use super::eval::{Validation, encode_prompt};
 use super::logprobs::SequenceBatch;
 use super::model::Gpt;
 use super::run_config::LmRunConfig;
@@ -383,31 +383,28 @@ pub fn train_grpo(
         ],
         resuming.then_some(state.step),
     )?;
-    let validation = problem_set(
-        task.as_ref(),
-        Split::Validation,
-        config.eval.validation_problems,
-        config.eval.validation_seed,
-    );
+    let validation = Validation {
+        task: task.as_ref(),
+        tokenizer: &tokenizer,
+        problems: problem_set(
+            task.as_ref(),
+            Split::Validation,
+            config.eval.validation_problems,
+            config.eval.validation_seed,
+        ),
+        max_new_tokens: config.grpo.sampling.max_new_tokens,
+    };
     let builder = BatchBuilder {
         task: task.as_ref(),
         tokenizer: &tokenizer,
     };
-    let max_new = config.grpo.sampling.max_new_tokens;
     let max_s = (config.grpo_run.max_seconds > 0.0).then_some(config.grpo_run.max_seconds);
     let started = Instant::now();
     let base = state.elapsed_s;
     let mut val = if resuming {
         f32::NAN
     } else {
-        pass_at_1(
-            &grpo.policy(),
-            &tokenizer,
-            task.as_ref(),
-            &validation,
-            max_new,
-            device,
-        )?
+        validation.score(&grpo.policy(), device)?
     };
     if !resuming {
         csv.row(&[
@@ -440,14 +437,7 @@ pub fn train_grpo(
         state.elapsed_s = base + started.elapsed().as_secs_f64();
         let done = state.step >= config.grpo_run.steps || out_of_time(&state);
         if state.step.is_multiple_of(config.eval.interval) || done {
-            val = pass_at_1(
-                &grpo.policy(),
-                &tokenizer,
-                task.as_ref(),
-                &validation,
-                max_new,
-                device,
-            )?;
+            val = validation.score(&grpo.policy(), device)?;
             save(&ckpt, &grpo.model, &gpt, &tokenizer, &grpo.optim, &state)?;
         } else {
             val = f32::NAN;
@@ -473,14 +463,7 @@ pub fn train_grpo(
         last = (bstats, ustats);
     }
     if val.is_nan() {
-        val = pass_at_1(
-            &grpo.policy(),
-            &tokenizer,
-            task.as_ref(),
-            &validation,
-            max_new,
-            device,
-        )?;
+        val = validation.score(&grpo.policy(), device)?;
     }
     Ok(GrpoSummary {
         run_dir: run_dir.to_path_buf(),

@@ -2,7 +2,7 @@
 //! prompt tokens are context, not targets), with PPO's and GRPO's optimiser step.
 
 use super::checkpoint::{LmState, MetricsCsv, checkpoint_dir, load_init, load_resumable, save};
-use super::eval::{encode_prompt, pass_at_1};
+use super::eval::{Validation, encode_prompt};
 use super::logprobs::{SequenceBatch, completion_logprobs};
 use super::model::Gpt;
 use super::run_config::LmRunConfig;
@@ -105,13 +105,17 @@ pub fn pretrain(
         ],
         keep,
     )?;
-    let validation = problem_set(
-        task.as_ref(),
-        Split::Validation,
-        config.eval.validation_problems,
-        config.eval.validation_seed,
-    );
-    let max_new = config.grpo.sampling.max_new_tokens;
+    let validation = Validation {
+        task: task.as_ref(),
+        tokenizer: &tokenizer,
+        problems: problem_set(
+            task.as_ref(),
+            Split::Validation,
+            config.eval.validation_problems,
+            config.eval.validation_seed,
+        ),
+        max_new_tokens: config.grpo.sampling.max_new_tokens,
+    };
     let p = &config.pretrain;
     let started = Instant::now();
     let base_elapsed = state.elapsed_s;
@@ -156,14 +160,7 @@ pub fn pretrain(
         let step_s = t0.elapsed().as_secs_f64();
         let done = state.step >= p.steps || out_of_time(&state);
         if state.step.is_multiple_of(config.eval.interval) || done {
-            val = pass_at_1(
-                &model.valid(),
-                &tokenizer,
-                task.as_ref(),
-                &validation,
-                max_new,
-                device,
-            )?;
+            val = validation.score(&model.valid(), device)?;
             save(&ckpt, &model, &gpt, &tokenizer, &optim, &state)?;
         } else {
             val = f32::NAN;
@@ -178,14 +175,7 @@ pub fn pretrain(
         ])?;
     }
     if val.is_nan() {
-        val = pass_at_1(
-            &model.valid(),
-            &tokenizer,
-            task.as_ref(),
-            &validation,
-            max_new,
-            device,
-        )?;
+        val = validation.score(&model.valid(), device)?;
     }
     Ok(PretrainSummary {
         run_dir: run_dir.to_path_buf(),
