@@ -34,6 +34,15 @@ pub enum RobotError {
         /// What is wrong with it.
         message: String,
     },
+    /// A JSON file (DeepMimic character, controller or motion clip) is not valid JSON or lacks
+    /// a required key.
+    #[error("{path}: malformed JSON: {message}")]
+    Json {
+        /// The JSON file.
+        path: PathBuf,
+        /// What the JSON parser reported, with line and column.
+        message: String,
+    },
     /// The robot's TOML configuration is wrong.
     #[error("{path}: {key}: {message}")]
     Config {

@@ -18,6 +18,7 @@ mod kinematics;
 mod mass;
 mod mirror;
 mod mjcf;
+pub mod motion;
 mod observation;
 mod scene;
 mod spec;

@@ -1,5 +1,6 @@
 //! The URDF and MJCF importers on real files and on broken ones, one binary.
 
+mod deepmimic_clips;
 mod mjcf_errors;
 mod mjcf_import;
 mod mjcf_real;

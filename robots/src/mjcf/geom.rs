@@ -10,7 +10,6 @@ use super::xml::Document;
 use crate::error::RobotError;
 use crate::spec::{ContactMask, Shape};
 use nalgebra::{Isometry3, Matrix3, Translation3, Vector3};
-use std::f64::consts::PI;
 
 /// MuJoCo's default geom density (kg/m³, water).
 const DEFAULT_DENSITY: f64 = 1000.0;
@@ -199,51 +198,6 @@ pub(crate) fn geom_mass(
 ) -> Result<(f64, Vector3<f64>, Matrix3<f64>), RobotError> {
     // (volume, inertia per unit mass about the centre, centre)
     let (volume, unit, centre) = match &geom.shape {
-        Shape::Sphere { radius: r } => (
-            4.0 / 3.0 * PI * r.powi(3),
-            Vector3::repeat(0.4 * r * r),
-            Vector3::zeros(),
-        ),
-        Shape::Box { size } => (
-            size.x * size.y * size.z,
-            box_unit_inertia(size),
-            Vector3::zeros(),
-        ),
-        Shape::Ellipsoid { radii: r } => (
-            4.0 / 3.0 * PI * r.x * r.y * r.z,
-            Vector3::new(
-                (r.y * r.y + r.z * r.z) / 5.0,
-                (r.x * r.x + r.z * r.z) / 5.0,
-                (r.x * r.x + r.y * r.y) / 5.0,
-            ),
-            Vector3::zeros(),
-        ),
-        Shape::Cylinder {
-            radius: r,
-            length: h,
-        } => {
-            let side = r * r / 4.0 + h * h / 12.0;
-            (
-                PI * r * r * h,
-                Vector3::new(side, side, r * r / 2.0),
-                Vector3::zeros(),
-            )
-        }
-        Shape::Capsule {
-            radius: r,
-            length: h,
-        } => {
-            // A cylinder plus two hemispheres; each hemisphere's inertia is shifted from its own
-            // centre of mass (3r/8 from its flat face) to the capsule's centre.
-            let v_cyl = PI * r * r * h;
-            let v_sph = 4.0 / 3.0 * PI * r.powi(3);
-            let v = v_cyl + v_sph;
-            let side = (v_cyl * (r * r / 4.0 + h * h / 12.0)
-                + v_sph * (0.4 * r * r + h * h / 4.0 + 3.0 * h * r / 8.0))
-                / v;
-            let axial = (v_cyl * r * r / 2.0 + v_sph * 0.4 * r * r) / v;
-            (v, Vector3::new(side, side, axial), Vector3::zeros())
-        }
         Shape::Mesh { .. } => {
             let name = geom.mesh.as_deref().unwrap_or("");
             let (lo, hi) = meshes.bounding_box(doc, name).map_err(|e| {
@@ -256,17 +210,17 @@ pub(crate) fn geom_mass(
             let size = hi - lo;
             (
                 size.x * size.y * size.z,
-                box_unit_inertia(&size),
+                crate::mass::box_unit_inertia(&size),
                 (lo + hi) * 0.5,
             )
         }
         Shape::Plane => (0.0, Vector3::zeros(), Vector3::zeros()),
+        primitive => {
+            let (volume, unit) = crate::mass::solid_primitive(primitive)
+                .expect("every shape but meshes and planes is a solid primitive");
+            (volume, unit, Vector3::zeros())
+        }
     };
     let mass = geom.mass.unwrap_or(geom.density * volume);
     Ok((mass, centre, Matrix3::from_diagonal(&(unit * mass))))
-}
-
-fn box_unit_inertia(size: &Vector3<f64>) -> Vector3<f64> {
-    let (x, y, z) = (size.x * size.x, size.y * size.y, size.z * size.z);
-    Vector3::new((y + z) / 12.0, (x + z) / 12.0, (x + y) / 12.0)
 }
