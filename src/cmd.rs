@@ -3,6 +3,7 @@
 mod attack;
 mod bench;
 mod checkpoint_cmd;
+mod imitate;
 mod lm;
 mod play;
 mod plot;

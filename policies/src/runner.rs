@@ -9,6 +9,7 @@ mod eval;
 mod group_rollouts;
 #[cfg(test)]
 mod hosted_tests;
+mod imitation_eval;
 mod locomotion_eval;
 mod on_policy;
 mod push_test;
@@ -17,6 +18,7 @@ pub use agent::{Agent, POLICY_AGENT};
 pub use attack::{AttackEval, evaluate_against};
 pub use eval::{BurnActor, EvalStats, evaluate};
 pub use group_rollouts::{GroupIterationStats, GroupRolloutConfig, grpo_iteration};
+pub use imitation_eval::{ImitationEvalStats, evaluate_imitation};
 pub use locomotion_eval::{LocomotionEvalStats, evaluate_locomotion};
 pub use on_policy::{HostedIterationStats, IterationStats, OnPolicyRunner, RunnerConfig};
 pub use push_test::{

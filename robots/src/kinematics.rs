@@ -56,7 +56,14 @@ pub fn body_poses(
 /// origin and joints at `q` (`[nq]`). `None` when there is no primitive or `q` has the wrong
 /// length.
 pub fn lowest_point_z(spec: &RobotSpec, q: &[f64]) -> Option<f64> {
-    let poses = body_poses(spec, Isometry3::identity(), q)?;
+    lowest_point_z_at(spec, Isometry3::identity(), q)
+}
+
+/// Lowest world z of any collision primitive (meshes and planes ignored) with the base at
+/// `base_w` and joints at `q` (`[nq]`). `None` when there is no primitive or `q` has the wrong
+/// length.
+pub fn lowest_point_z_at(spec: &RobotSpec, base_w: Isometry3<f64>, q: &[f64]) -> Option<f64> {
+    let poses = body_poses(spec, base_w, q)?;
     let mut lowest: Option<f64> = None;
     for (body, pose) in spec.bodies.iter().zip(&poses) {
         for c in &body.collisions {

@@ -219,6 +219,12 @@ impl RobotWorld {
         Ok(*self.scene.world.bodies[h].position())
     }
 
+    /// Velocity (m/s, world) of the world point `point_w` moving with body `index`.
+    pub fn velocity_at_point(&self, index: usize, point_w: Vec3) -> Result<Vec3, SimError> {
+        let rb = &self.scene.world.bodies[self.body_handle(index)?];
+        Ok(rb.velocity_at_point(point_w))
+    }
+
     /// World position of a point given in the frame of body `index`.
     pub fn point_w(&self, index: usize, point_b: Vec3) -> Result<Vec3, SimError> {
         Ok(self.body_pose(index)? * point_b)

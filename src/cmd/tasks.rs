@@ -105,6 +105,30 @@ pub static TASKS: &[TaskEntry] = &[
             bench_task(locomotion_venv(config, n, seed)?, args, config)
         },
     },
+    TaskEntry {
+        name: "imitate",
+        about: "a DeepMimic character imitating a motion clip (--clip, --character)",
+        train: |args, config, dir| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            train_task(
+                super::imitate::imitation_venv(config, n, seed)?,
+                args,
+                config,
+                dir,
+            )
+        },
+        eval: super::imitate::eval_imitation,
+        contract: |_| Ok(None),
+        play: None,
+        bench: |args, config| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            bench_task(
+                super::imitate::imitation_venv(config, n, seed)?,
+                args,
+                config,
+            )
+        },
+    },
 ];
 
 fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {

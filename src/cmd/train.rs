@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `embody train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Task to train: cartpole, pendulum or locomotion.
+    /// Task to train: cartpole, pendulum, locomotion or imitate.
     pub task: String,
     /// Configuration file (default: assets/configs/<task>.toml).
     #[arg(long)]
@@ -48,6 +48,12 @@ pub struct TrainArgs {
     /// Print one JSON object with the final figures.
     #[arg(long)]
     pub json: bool,
+    /// `imitate`: the motion clip (DeepMimic format), same as `--set env.clip=...`.
+    #[arg(long, value_name = "FILE")]
+    pub clip: Option<PathBuf>,
+    /// `imitate`: the character file (DeepMimic format), same as `--set env.character=...`.
+    #[arg(long, value_name = "FILE")]
+    pub character: Option<PathBuf>,
     /// Rerun recording of the run.
     #[command(flatten)]
     pub viz: super::train_viz::RerunArgs,
@@ -56,7 +62,7 @@ pub struct TrainArgs {
 /// Arguments of `embody eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Task to evaluate on: cartpole, pendulum or locomotion.
+    /// Task to evaluate on: cartpole, pendulum, locomotion or imitate.
     pub task: String,
     /// A run folder, a checkpoint folder, or a model.bpk.
     #[arg(long)]
@@ -73,6 +79,9 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// `imitate`: episode length in seconds (default 20).
+    #[arg(long)]
+    pub episode_s: Option<f32>,
     /// `locomotion`: also write one JSON line per episode here (terrain, command, fall, survival,
     /// errors, where it ended).
     #[arg(long, value_name = "FILE")]
@@ -117,10 +126,10 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     if args.resume && resume_config.is_none() {
         bail!("--resume needs --out pointing at a run folder with a checkpoint");
     }
-    let mut config = TrainConfig::load(
-        resume_config.as_deref().unwrap_or(&config_path),
-        &args.overrides,
-    )?;
+    let mut overrides = args.overrides.clone();
+    overrides.extend(super::imitate::file_overrides(&args));
+    let mut config =
+        TrainConfig::load(resume_config.as_deref().unwrap_or(&config_path), &overrides)?;
     if let Some(seed) = args.seed {
         config.seed = seed;
     }

@@ -42,6 +42,7 @@ impl VizEnv for sim::tasks::locomotion::LocomotionEnv {
         Some((self.world(), self.terrain(), Some(self.command())))
     }
 }
+impl VizEnv for sim::tasks::imitate::ImitationEnv {}
 impl VizEnv for sim::tasks::cartpole::CartPoleEnv {}
 impl VizEnv for sim::tasks::pendulum::PendulumEnv {}
 

@@ -4,6 +4,7 @@
 
 mod checkpoint;
 mod disturber;
+mod imitate;
 mod lm;
 mod play;
 #[cfg(feature = "rerun")]

@@ -1,0 +1,19 @@
+//! Imitation (DeepMimic): a physics character tracks a motion clip. Reference state
+//! initialisation, early termination, the phase as input, and DeepMimic's imitation reward in the
+//! paper's and the code's definitions.
+
+mod config;
+mod env;
+mod features;
+mod reward;
+
+pub use config::{
+    ActionMode, ImitationConfig, ObservationVariant, RewardConfig, RewardPreset, RewardTerms,
+    resolve_data_path,
+};
+pub use env::{ImitationAssets, ImitationEnv, ImitationSnapshot};
+pub use features::{JointSites, PoseFeatures, heading_rot};
+pub use reward::{ImitationReward, RewardBreakdown, TERM_NAMES, TrackingErrors, quat_angle};
+
+#[cfg(test)]
+mod tests;
