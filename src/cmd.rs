@@ -4,6 +4,7 @@ mod attack;
 mod bench;
 mod checkpoint_cmd;
 mod imitate;
+mod imitate_play;
 mod lm;
 mod play;
 mod plot;

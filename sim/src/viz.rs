@@ -157,13 +157,13 @@ pub struct RobotFrame {
     pub base: BaseState,
     /// The velocity command `[vx, vy, yaw rate]` (body frame), when the task has one.
     pub command: Option<[f32; 3]>,
-    /// Joint positions (rad or m), joint order.
+    /// Joint positions (rad or m; `[nq]`, `w, x, y, z` per ball joint).
     pub joint_pos: Vec<f32>,
-    /// Joint velocities.
+    /// Joint velocities (`[nv]`).
     pub joint_vel: Vec<f32>,
-    /// PD targets.
+    /// PD targets (`[nq]`).
     pub joint_target: Vec<f32>,
-    /// Estimated PD torques (N·m).
+    /// Estimated PD torques (N·m; `[nv]`).
     pub joint_torque: Vec<f32>,
     /// Ground contacts.
     pub contacts: Vec<GroundContact>,
@@ -176,8 +176,8 @@ pub struct RobotFrame {
 impl RobotFrame {
     /// Reads the frame from a world after a step.
     pub fn capture(world: &RobotWorld, command: Option<[f32; 3]>) -> Self {
-        let n = world.spec().num_joints();
-        let (mut q, mut qd, mut tau) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        let (nq, nv) = (world.spec().nq(), world.spec().nv());
+        let (mut q, mut qd, mut tau) = (vec![0.0; nq], vec![0.0; nv], vec![0.0; nv]);
         world.joint_positions(&mut q);
         world.joint_velocities(&mut qd);
         world.pd_torques(&q, &qd, &mut tau);

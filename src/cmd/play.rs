@@ -544,6 +544,25 @@ pub(crate) fn run_locomotion_play(args: PlayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where play's Rerun recording goes (`--rrd`, `--spawn`, `--connect`) and how to name it;
+/// `None` without any.
+#[cfg(feature = "rerun")]
+pub(crate) fn rerun_sink(args: &PlayArgs) -> Option<(sim::viz::recorder::Sink, String)> {
+    use sim::viz::recorder::Sink;
+    let sink = match (&args.rrd, args.spawn, &args.connect) {
+        (Some(p), _, _) => Sink::Save(p.clone()),
+        (None, true, _) => Sink::Spawn,
+        (None, false, Some(a)) => Sink::Connect(a.clone()),
+        (None, false, None) => return None,
+    };
+    let describe = match &sink {
+        Sink::Save(p) => p.display().to_string(),
+        Sink::Spawn => "spawned viewer".into(),
+        Sink::Connect(a) => format!("viewer at {a}"),
+    };
+    Some((sink, describe))
+}
+
 /// The Rerun side of play (a no-op without the `rerun` feature).
 struct Viz {
     #[cfg(feature = "rerun")]
@@ -557,17 +576,9 @@ impl Viz {
         spec: &robots::RobotSpec,
         terrain: &sim::Terrain,
     ) -> anyhow::Result<Self> {
-        use sim::viz::recorder::{Recorder, Sink};
-        let sink = match (&args.rrd, args.spawn, &args.connect) {
-            (Some(p), _, _) => Sink::Save(p.clone()),
-            (None, true, _) => Sink::Spawn,
-            (None, false, Some(a)) => Sink::Connect(a.clone()),
-            (None, false, None) => return Ok(Self { rec: None }),
-        };
-        let describe = match &sink {
-            Sink::Save(p) => p.display().to_string(),
-            Sink::Spawn => "spawned viewer".into(),
-            Sink::Connect(a) => format!("viewer at {a}"),
+        use sim::viz::recorder::Recorder;
+        let Some((sink, describe)) = rerun_sink(args) else {
+            return Ok(Self { rec: None });
         };
         let mut rec = Recorder::new("embody_play", &sink)?;
         rec.add_env("env0", spec, terrain, [0.0; 3])?;

@@ -119,7 +119,7 @@ pub static TASKS: &[TaskEntry] = &[
         },
         eval: super::imitate::eval_imitation,
         contract: |_| Ok(None),
-        play: None,
+        play: Some(super::imitate_play::run_imitation_play),
         bench: |args, config| {
             let (n, seed) = (config.runner.num_envs, config.seed);
             bench_task(

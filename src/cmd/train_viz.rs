@@ -42,7 +42,11 @@ impl VizEnv for sim::tasks::locomotion::LocomotionEnv {
         Some((self.world(), self.terrain(), Some(self.command())))
     }
 }
-impl VizEnv for sim::tasks::imitate::ImitationEnv {}
+impl VizEnv for sim::tasks::imitate::ImitationEnv {
+    fn viz_world(&self) -> Option<(&sim::RobotWorld, &sim::Terrain, Option<[f32; 3]>)> {
+        Some((self.world(), self.terrain(), None))
+    }
+}
 impl VizEnv for sim::tasks::cartpole::CartPoleEnv {}
 impl VizEnv for sim::tasks::pendulum::PendulumEnv {}
 

@@ -182,3 +182,64 @@ fn training_recording_has_scalars_and_envs_per_iteration() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn play_imitate_records_the_character_and_its_reference_skeleton_per_step() {
+    let dir = tmp("imitate");
+    let run = dir.join("run");
+    run_ok(
+        embody()
+            .args(["train", "imitate", "--json", "--out"])
+            .arg(&run)
+            .args([
+                "--set",
+                "runner.max_iterations=1",
+                "--set",
+                "runner.num_envs=2",
+                "--set",
+                "ppo.num_steps_per_env=8",
+                "--set",
+                "policy.actor_hidden=[16]",
+                "--set",
+                "policy.critic_hidden=[16]",
+            ]),
+    );
+    let rrd = dir.join("imitate.rrd");
+    let out = run_ok(
+        embody()
+            .args([
+                "play",
+                "imitate",
+                "--json",
+                "--seconds",
+                "1",
+                "--checkpoint",
+            ])
+            .arg(&run)
+            .arg("--rrd")
+            .arg(&rrd),
+    );
+    let v: Value = serde_json::from_str(out.trim()).expect("JSON");
+    let steps = v["steps"].as_u64().expect("steps");
+    assert_eq!(steps, 30, "30 Hz for 1 s");
+    let s = summary(&rrd);
+    assert_eq!(
+        entity(&s, "world/env0/robot/chest/shapes/spheres")["static"],
+        true
+    );
+    for path in [
+        "world/env0/robot/right_knee",
+        "world/env0/reference/bones",
+        "world/env0/reference/joints",
+        "plots/env0/joints/right_hip/position",
+        "plots/env0/joints/left_knee/torque",
+        "plots/env0/rewards/pose",
+        "plots/env0/rewards/total",
+        "plots/env0/tracking/pose_error_rad",
+        "plots/env0/tracking/root_drift_m",
+    ] {
+        let e = entity(&s, path);
+        assert_eq!(e["step"].as_u64(), Some(steps), "{path}: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

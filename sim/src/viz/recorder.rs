@@ -49,9 +49,35 @@ const PUSH_SHOW_S: f64 = 0.5;
 struct EnvEntry {
     name: String,
     bodies: Vec<String>,
-    joints: Vec<String>,
+    joints: Vec<JointSlot>,
     seen_pushes: u64,
     push_shown_at: Option<f64>,
+}
+
+/// Where one joint's entries sit in position (`q_at`) and velocity (`v_at`) vectors.
+struct JointSlot {
+    name: String,
+    ball: bool,
+    q_at: usize,
+    v_at: usize,
+}
+
+fn joint_slots(spec: &RobotSpec) -> Vec<JointSlot> {
+    let (mut q_at, mut v_at) = (0, 0);
+    spec.joints
+        .iter()
+        .map(|j| {
+            let slot = JointSlot {
+                name: j.name.clone(),
+                ball: j.kind == robots::JointKind::Spherical,
+                q_at,
+                v_at,
+            };
+            q_at += j.kind.nq();
+            v_at += j.kind.nv();
+            slot
+        })
+        .collect()
 }
 
 /// A Rerun recording of environments and training scalars.
@@ -139,7 +165,7 @@ impl Recorder {
         self.envs.push(EnvEntry {
             name: name.to_string(),
             bodies: spec.bodies.iter().map(|b| b.name.clone()).collect(),
-            joints: spec.joints.iter().map(|j| j.name.clone()).collect(),
+            joints: joint_slots(spec),
             seen_pushes: 0,
             push_shown_at: None,
         });
@@ -373,12 +399,63 @@ impl Recorder {
             scalar(rec, &format!("{plots}/velocity/{axis}/actual"), actual[k])?;
         }
         scalar(rec, &format!("{plots}/base/height"), base[2])?;
-        for (j, name) in e.joints.iter().enumerate() {
-            let p = format!("{plots}/joints/{name}");
-            scalar(rec, &format!("{p}/position"), frame.joint_pos[j])?;
-            scalar(rec, &format!("{p}/target"), frame.joint_target[j])?;
-            scalar(rec, &format!("{p}/torque"), frame.joint_torque[j])?;
+        for j in &e.joints {
+            let p = format!("{plots}/joints/{}", j.name);
+            let (position, target, torque) = if j.ball {
+                // A ball joint plots its rotation angle and torque magnitude.
+                let angle = |q: &[f32]| 2.0 * q[0].abs().min(1.0).acos();
+                let tau = &frame.joint_torque[j.v_at..j.v_at + 3];
+                (
+                    angle(&frame.joint_pos[j.q_at..j.q_at + 4]),
+                    angle(&frame.joint_target[j.q_at..j.q_at + 4]),
+                    tau.iter().map(|t| t * t).sum::<f32>().sqrt(),
+                )
+            } else {
+                (
+                    frame.joint_pos[j.q_at],
+                    frame.joint_target[j.q_at],
+                    frame.joint_torque[j.v_at],
+                )
+            };
+            scalar(rec, &format!("{p}/position"), position)?;
+            scalar(rec, &format!("{p}/target"), target)?;
+            scalar(rec, &format!("{p}/torque"), torque)?;
         }
+        Ok(())
+    }
+
+    /// Logs a stick figure under `world/<env>/<name>`: a point per joint (world, m) and a line
+    /// per bone `(parent, child)` (e.g. a motion clip's reference skeleton).
+    pub fn log_skeleton(
+        &self,
+        env: usize,
+        name: &str,
+        joints: &[[f32; 3]],
+        bones: &[(usize, usize)],
+    ) -> Result<(), SimError> {
+        let e = self.env(env)?;
+        let root = format!("world/{}/{name}", e.name);
+        let strips: Vec<[[f32; 3]; 2]> = bones
+            .iter()
+            .filter(|(a, b)| *a < joints.len() && *b < joints.len())
+            .map(|&(a, b)| [joints[a], joints[b]])
+            .collect();
+        self.rec
+            .log(
+                format!("{root}/bones"),
+                &rerun::LineStrips3D::new(strips)
+                    .with_radii([0.02])
+                    .with_colors([rerun::Color::from_rgb(230, 150, 40)]),
+            )
+            .map_err(err)?;
+        self.rec
+            .log(
+                format!("{root}/joints"),
+                &rerun::Points3D::new(joints.to_vec())
+                    .with_radii([0.035])
+                    .with_colors([rerun::Color::from_rgb(200, 90, 30)]),
+            )
+            .map_err(err)?;
         Ok(())
     }
 

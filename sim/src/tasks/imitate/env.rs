@@ -70,6 +70,7 @@ impl ImitationAssets {
 /// One character imitating one clip.
 pub struct ImitationEnv {
     world: RobotWorld,
+    terrain: Terrain,
     assets: Arc<ImitationAssets>,
     config: ImitationConfig,
     sites: JointSites,
@@ -119,7 +120,8 @@ impl ImitationEnv {
             friction: config.friction,
             ..PhysicsConfig::default()
         };
-        let world = RobotWorld::new(assets.spec.clone(), &Terrain::flat(), physics)?;
+        let terrain = Terrain::flat();
+        let world = RobotWorld::new(assets.spec.clone(), &terrain, physics)?;
         let sites =
             JointSites::new(&assets.character, &assets.spec).ok_or_else(|| SimError::Config {
                 key: "env.character".into(),
@@ -130,6 +132,7 @@ impl ImitationEnv {
         let max_steps = (config.episode_s as f64 / dt).round().max(1.0) as u32;
         Ok(Self {
             world,
+            terrain,
             sites,
             reward,
             fall_colliders,
@@ -153,6 +156,11 @@ impl ImitationEnv {
     /// The simulated world.
     pub fn world(&self) -> &RobotWorld {
         &self.world
+    }
+
+    /// The ground (flat).
+    pub fn terrain(&self) -> &Terrain {
+        &self.terrain
     }
 
     /// Mutable access to the simulated world (external forces, setting a state); call
