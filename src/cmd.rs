@@ -6,6 +6,7 @@ mod checkpoint_cmd;
 mod imitate;
 mod imitate_play;
 mod lm;
+mod motion;
 mod play;
 mod plot;
 pub(crate) mod sim_cmd;
@@ -43,6 +44,9 @@ enum Command {
     /// Language models on the RL core: supervised warm-up, GRPO, evaluation.
     #[command(subcommand)]
     Lm(lm::LmCommand),
+    /// Motion clips: retarget a character's clip onto a robot.
+    #[command(subcommand)]
+    Motion(motion::MotionCommand),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -59,5 +63,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Play(args) => play::run_play(args),
         Command::Attack(args) => attack::run_attack(args),
         Command::Lm(cmd) => lm::run(cmd),
+        Command::Motion(cmd) => motion::run(cmd),
     }
 }

@@ -291,3 +291,81 @@ fn the_robots_are_the_character_files_masses_and_gains() {
     let (_, dog, _) = load("dog3d", "trot");
     assert_eq!(dog.num_joints(), 22);
 }
+
+/// Pearson correlation of two series.
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+#[test]
+fn the_dog_trot_retargeted_onto_the_quadruped_keeps_its_feet_and_its_gait() {
+    use robots::motion::{Retargeting, retarget_clip};
+    let (dog, dog_spec, trot) = load("dog3d", "trot");
+    let robot = robots::load_builtin_or_path("quadruped").unwrap();
+    let (clip, report) = retarget_clip(
+        &dog,
+        &dog_spec,
+        &trot,
+        &robot,
+        &Retargeting::dog3d_to_legged_gym(),
+    )
+    .unwrap();
+    assert!(report.max_foot_error_m < 0.01, "{report:?}");
+    assert!(report.scale > 0.5 && report.scale < 1.0, "{report:?}");
+    assert_eq!(clip.frames.len(), trot.frames.len());
+    // Foot heights over the clip: the robot's against the dog's (scaled), and the gait.
+    let dog_feet = ["left_finger", "right_finger", "left_toe", "right_toe"];
+    let robot_feet = ["FL_foot", "FR_foot", "RL_foot", "RR_foot"];
+    let mut dog_h = vec![Vec::new(); 4];
+    let mut robot_h = vec![Vec::new(); 4];
+    for (df, rf) in trot.frames.iter().zip(&clip.frames) {
+        let dp = body_poses(
+            &dog_spec,
+            nalgebra::Isometry3::from_parts(df.root_pos.into(), df.root_rot),
+            &df.q,
+        )
+        .unwrap();
+        let rp = body_poses(
+            &robot,
+            nalgebra::Isometry3::from_parts(rf.root_pos.into(), rf.root_rot),
+            &rf.q,
+        )
+        .unwrap();
+        for k in 0..4 {
+            let (b, p) = dog_spec.find_link(dog_feet[k]).unwrap();
+            dog_h[k].push((dp[b] * p).translation.z);
+            let (b, p) = robot.find_link(robot_feet[k]).unwrap();
+            robot_h[k].push((rp[b] * p).translation.z);
+        }
+    }
+    for k in 0..4 {
+        let c = correlation(&dog_h[k], &robot_h[k]);
+        assert!(
+            c > 0.9,
+            "{}: robot and dog foot heights correlate {c}",
+            robot_feet[k]
+        );
+    }
+    // A trot: diagonal feet swing together (FL with RR, FR with RL), neighbours do not.
+    assert!(correlation(&robot_h[0], &robot_h[3]) > 0.5);
+    assert!(correlation(&robot_h[1], &robot_h[2]) > 0.5);
+    assert!(correlation(&robot_h[0], &robot_h[1]) < 0.0);
+    // The clip round-trips through the robot-clip format.
+    let text = clip.to_robot_clip_json("quadruped");
+    let back = robots::motion::MotionClip::from_robot_clip_str(
+        &text,
+        std::path::Path::new("t.json"),
+        &robot,
+    )
+    .unwrap();
+    assert_eq!(back.frames.len(), clip.frames.len());
+    for (a, b) in back.frames.iter().zip(&clip.frames) {
+        assert!((a.root_pos - b.root_pos).norm() < 1e-5);
+        assert!(a.q.iter().zip(&b.q).all(|(x, y)| (x - y).abs() < 1e-5));
+    }
+}

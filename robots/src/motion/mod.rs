@@ -7,6 +7,8 @@ mod character_robot;
 mod clip;
 mod controller;
 mod json;
+mod retarget;
+mod robot_clip;
 mod sample;
 
 pub use character::{
@@ -15,6 +17,7 @@ pub use character::{
 pub use character_robot::character_robot;
 pub use clip::{ClipFrame, LoopMode, MotionClip};
 pub use controller::{PdController, PdGains};
+pub use retarget::{LegMapping, RetargetReport, Retargeting, retarget_clip};
 pub use sample::{ClipPose, ClipVelocity, heading};
 
 #[cfg(test)]
