@@ -115,6 +115,9 @@ pub fn retarget_clip(
         foot: (usize, Vector3<f64>),
         robot_len: f64,
         char_len: f64,
+        /// The robot's hip relative to its hips' centre, and the character's at its zero pose.
+        robot_hip_rel: Vector3<f64>,
+        char_hip_rel: Vector3<f64>,
     }
     let mut legs = Vec::new();
     for leg in &mapping.legs {
@@ -150,6 +153,8 @@ pub fn retarget_clip(
         legs.push(Leg {
             robot_len: (foot_zero - hip_b).norm(),
             char_len: (at(char_foot) - at(char_hip)).norm(),
+            robot_hip_rel: hip_b,
+            char_hip_rel: at(char_hip),
             char_hip,
             char_foot,
             joints,
@@ -162,6 +167,17 @@ pub fn retarget_clip(
             / legs.iter().map(|l| l.char_len).sum::<f64>()
     });
     let robot_hip_mid = legs.iter().map(|l| l.hip_b).sum::<Vector3<f64>>() / legs.len() as f64;
+    let char_hip_mid =
+        legs.iter().map(|l| l.char_hip_rel).sum::<Vector3<f64>>() / legs.len() as f64;
+    // Where each robot foot goes relative to the scaled character foot: the difference of the
+    // hips' horizontal places (the robot's stance is its own; heights are the character's).
+    let foot_shift: Vec<Vector3<f64>> = legs
+        .iter()
+        .map(|l| {
+            let d = (l.robot_hip_rel - robot_hip_mid) - (l.char_hip_rel - char_hip_mid) * scale;
+            Vector3::new(d.x, d.y, 0.0)
+        })
+        .collect();
     let mut q = robot.default_q();
     let mut frames = Vec::with_capacity(clip.frames.len());
     let (mut max_err, mut sum_err, mut count) = (0.0f64, 0.0, 0usize);
@@ -201,10 +217,9 @@ pub fn retarget_clip(
         let trunk_pos = 0.5 * (front + rear);
         let base_pos = trunk_pos * scale - trunk_rot * robot_hip_mid;
         let base = Isometry3::from_parts(Translation3::from(base_pos), trunk_rot);
-        for (leg, l) in mapping.legs.iter().zip(&legs) {
-            let _ = leg;
-            let target = base * nalgebra::Point3::from(l.hip_b);
-            let target = target.coords + (at(l.char_foot) - at(l.char_hip)) * scale;
+        let yaw = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), x.y.atan2(x.x));
+        for (l, shift) in legs.iter().zip(&foot_shift) {
+            let target = at(l.char_foot) * scale + yaw * shift;
             let ik = IkTarget {
                 body: l.foot.0,
                 point_b: l.foot.1,
