@@ -57,7 +57,7 @@ pub fn run_imitation_play(args: PlayArgs) -> anyhow::Result<()> {
     let mut env = ImitationEnv::new(assets.clone(), task, args.seed)?;
     let mut viz = ReferenceViz::open(&args, &env)?;
     let seconds = args.seconds.unwrap_or(10.0);
-    let dt = 1.0 / assets.controller.update_rate_hz as f32;
+    let dt = 1.0 / assets.update_rate_hz as f32;
     let steps = (seconds / dt).round() as u64;
     let mut obs = vec![0.0; env.obs_dim()];
     let mut action = vec![0.0; env.action_dim()];
@@ -134,14 +134,14 @@ impl ReferenceViz {
         let mut rec = Recorder::new("embody_play_imitate", &sink)?;
         rec.add_env("env0", &env.assets().spec, &sim::Terrain::flat(), [0.0; 3])?;
         rec.send_blueprint(false)?;
-        // The reference skeleton's bones: every character joint to its parent.
+        // The reference skeleton's bones: every site to its parent.
         let bones = env
             .assets()
-            .character
-            .joints
+            .performer
+            .parents
             .iter()
             .enumerate()
-            .filter_map(|(j, joint)| joint.parent.map(|p| (p, j)))
+            .filter_map(|(j, parent)| parent.map(|p| (p, j)))
             .collect();
         Ok(Self {
             rec: Some((rec, describe, bones)),

@@ -109,7 +109,7 @@ pub fn evaluate_imitation(
         }
     }
     let max_steps = if max_steps == 0 {
-        (config.episode_s as f64 * assets.controller.update_rate_hz).round() as u32
+        (config.episode_s as f64 * assets.update_rate_hz).round() as u32
     } else {
         max_steps
     };

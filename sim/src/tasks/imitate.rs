@@ -5,6 +5,7 @@
 mod config;
 mod env;
 mod features;
+mod performer;
 mod reward;
 
 pub use config::{
@@ -13,6 +14,7 @@ pub use config::{
 };
 pub use env::{ImitationAssets, ImitationEnv, ImitationSnapshot};
 pub use features::{JointSites, PoseFeatures, heading_rot};
+pub use performer::Performer;
 pub use reward::{ImitationReward, RewardBreakdown, TERM_NAMES, TrackingErrors, quat_angle};
 
 #[cfg(test)]

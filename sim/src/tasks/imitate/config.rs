@@ -116,8 +116,15 @@ pub struct ImitationConfig {
     pub character: PathBuf,
     /// DeepMimic PD controller file (control rate and gains).
     pub controller: PathBuf,
-    /// DeepMimic motion clip.
+    /// The clip: DeepMimic's format for a character, embody's robot-clip format (JSON, Z-up,
+    /// `robots::motion::MotionClip::from_robot_clip_file`) when `robot` is set.
     pub clip: PathBuf,
+    /// A robot (built-in name, robot TOML or URDF) to perform the clip instead of the
+    /// character; `character` and `controller` are then unused, and the robot's own gains and
+    /// `control_hz` apply.
+    pub robot: Option<String>,
+    /// Policy rate (Hz) of a `robot` (a character's comes from its controller file).
+    pub control_hz: f64,
     /// The reward.
     pub reward: RewardConfig,
     /// What the policy sees.
@@ -152,6 +159,8 @@ impl Default for ImitationConfig {
                 "{DEEPMIMIC}/controllers/humanoid3d_phase_rot_ctrl.txt"
             )),
             clip: PathBuf::from(format!("{DEEPMIMIC}/motions/humanoid3d_walk.txt")),
+            robot: None,
+            control_hz: 50.0,
             reward: RewardConfig::default(),
             observation: ObservationVariant::Full,
             action: ActionMode::Residual,
@@ -186,6 +195,9 @@ impl ImitationConfig {
         }
         if self.solver_substeps == 0 {
             return bad("solver_substeps", "must be at least 1");
+        }
+        if !(self.control_hz.is_finite() && self.control_hz > 0.0) {
+            return bad("control_hz", "must be a positive rate in Hz");
         }
         if !(self.friction.is_finite() && self.friction >= 0.0) {
             return bad("friction", "must be a non-negative number");

@@ -8,6 +8,7 @@
 
 use super::config::{ActionMode, ImitationConfig, ObservationVariant, resolve_data_path};
 use super::features::{JointSites, PoseFeatures, heading_rot};
+use super::performer::Performer;
 use super::reward::{ImitationReward, RewardBreakdown, TERM_NAMES, TrackingErrors};
 use crate::env::{Env, StepInfo, StepOutcome};
 use crate::error::SimError;
@@ -23,32 +24,47 @@ use robots::RobotSpec;
 use robots::motion::{Character, MotionClip, PdController, character_robot};
 use std::sync::Arc;
 
-/// What every env of one run shares: the character, its robot and the clip, read once.
+/// What every env of one run shares: the performer's robot and the clip, read once.
 #[derive(Debug)]
 pub struct ImitationAssets {
-    /// The character file.
-    pub character: Character,
-    /// The PD controller file.
-    pub controller: PdController,
-    /// The robot built from both.
+    /// The DeepMimic character, when one performs (else a robot from its description).
+    pub character: Option<Character>,
+    /// The robot that performs (built from the character, or the robot's own).
     pub spec: Arc<RobotSpec>,
-    /// The clip.
+    /// The comparison points and joint weights.
+    pub performer: Performer,
+    /// The clip, in the robot's joint layout.
     pub clip: MotionClip,
+    /// Policy rate (Hz).
+    pub update_rate_hz: f64,
 }
 
 impl ImitationAssets {
     /// Reads the files `config` names.
     pub fn load(config: &ImitationConfig) -> Result<Self, SimError> {
+        let clip_path = resolve_data_path(&config.clip);
+        if let Some(robot) = &config.robot {
+            let spec = robots::load_builtin_or_path(robot)?;
+            let clip = MotionClip::from_robot_clip_file(&clip_path, &spec)?;
+            return Ok(Self {
+                character: None,
+                performer: Performer::from_robot(&spec),
+                spec: Arc::new(spec),
+                clip,
+                update_rate_hz: config.control_hz,
+            });
+        }
         let character = Character::from_file(&resolve_data_path(&config.character))?;
         let controller =
             PdController::from_file(&resolve_data_path(&config.controller), &character)?;
         let spec = Arc::new(character_robot(&character, &controller)?);
-        let clip = MotionClip::from_file(&resolve_data_path(&config.clip), &character)?;
+        let clip = MotionClip::from_file(&clip_path, &character)?;
         Ok(Self {
-            character,
-            controller,
+            performer: Performer::from_character(&character),
+            character: Some(character),
             spec,
             clip,
+            update_rate_hz: controller.update_rate_hz,
         })
     }
 
@@ -112,7 +128,7 @@ impl ImitationEnv {
         seed: u64,
     ) -> Result<Self, SimError> {
         config.validate()?;
-        let dt = 1.0 / assets.controller.update_rate_hz;
+        let dt = 1.0 / assets.update_rate_hz;
         let physics = PhysicsConfig {
             control_dt: dt as f32,
             decimation: config.sim_steps_per_control,
@@ -122,12 +138,14 @@ impl ImitationEnv {
         };
         let terrain = Terrain::flat();
         let world = RobotWorld::new(assets.spec.clone(), &terrain, physics)?;
-        let sites =
-            JointSites::new(&assets.character, &assets.spec).ok_or_else(|| SimError::Config {
-                key: "env.character".into(),
-                message: "a character joint is missing from its robot".into(),
-            })?;
-        let reward = ImitationReward::new(&config.reward, &assets.character);
+        let sites = JointSites::new(&assets.performer.sites, &assets.spec).map_err(|link| {
+            SimError::Config {
+                key: "env".into(),
+                message: format!("the robot has no link '{link}' to compare"),
+            }
+        })?;
+        let reward =
+            ImitationReward::new(&config.reward, &assets.performer, &assets.clip.spherical);
         let fall_colliders = world.colliders_of_links(&assets.spec.terminate_contacts);
         let max_steps = (config.episode_s as f64 / dt).round().max(1.0) as u32;
         Ok(Self {

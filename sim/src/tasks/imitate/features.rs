@@ -7,7 +7,7 @@ use nalgebra::{Isometry3, UnitQuaternion};
 use rapier3d::glamx::Quat;
 use rapier3d::prelude::Vec3;
 use robots::RobotSpec;
-use robots::motion::{Character, MotionClip};
+use robots::motion::MotionClip;
 
 /// One character's pose and motion (world frame, f32).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,7 +24,7 @@ pub struct PoseFeatures {
     pub q: Vec<f32>,
     /// Joint velocities (`[nv]`).
     pub qd: Vec<f32>,
-    /// Position of every character joint's origin (root first, fixed joints included).
+    /// Position of every site (a character's joints, a robot's bodies and feet; root first).
     pub joint_pos: Vec<Vec3>,
     /// Centre of mass (m).
     pub com: Vec3,
@@ -50,21 +50,20 @@ pub fn heading_rot(rot: Quat) -> Quat {
     Quat::from_rotation_z(x.y.atan2(x.x))
 }
 
-/// Where each character joint sits: the spec body it was built into and its offset there.
+/// Where each comparison site sits: the spec body holding it and its offset there.
 #[derive(Debug, Clone)]
 pub struct JointSites {
     sites: Vec<(usize, Isometry3<f64>)>,
 }
 
 impl JointSites {
-    /// Sites of `character`'s joints in `spec` (built by `robots::motion::character_robot`).
-    pub fn new(character: &Character, spec: &RobotSpec) -> Option<Self> {
-        let sites = character
-            .joints
+    /// Where the links `names` sit in `spec`; `Err` names the first link `spec` lacks.
+    pub fn new(names: &[String], spec: &RobotSpec) -> Result<Self, String> {
+        let sites = names
             .iter()
-            .map(|j| spec.find_link(&j.name))
-            .collect::<Option<Vec<_>>>()?;
-        Some(Self { sites })
+            .map(|n| spec.find_link(n).ok_or_else(|| n.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { sites })
     }
 
     /// Features of the simulated character.

@@ -3,7 +3,7 @@
 
 use super::config::{RewardConfig, RewardPreset};
 use super::features::PoseFeatures;
-use robots::motion::{Character, CharacterJointKind};
+use super::performer::Performer;
 
 /// Names of the five reward terms, in the order of [`RewardBreakdown::kernels`].
 pub const TERM_NAMES: [&str; 5] = ["pose", "velocity", "end_effector", "root", "com"];
@@ -29,38 +29,28 @@ pub struct ImitationReward {
     root_weight: f32,
     /// Whether each moving joint is a ball joint.
     spherical: Vec<bool>,
-    /// Character joint indices of the end effectors.
+    /// Site indices of the end effectors.
     end_effectors: Vec<usize>,
 }
 
 impl ImitationReward {
-    /// The reward for `character` under `config`. The code's preset weighs joints by their
-    /// `DiffWeight` over the sum of all joints' (root and fixed joints included, as DeepMimic's
+    /// The reward for `performer` (whose moving joints are ball joints where `spherical` says)
+    /// under `config`. The code preset weighs joints by the performer's weights over their
+    /// total (a character's `DiffWeight`s over the sum of all its joints', as DeepMimic's
     /// `CalcJointWeights`); the paper's weighs every joint 1.
-    pub fn new(config: &RewardConfig, character: &Character) -> Self {
-        let total: f64 = character.joints.iter().map(|j| j.diff_weight).sum();
+    pub fn new(config: &RewardConfig, performer: &Performer, spherical: &[bool]) -> Self {
         let weight = |w: f64| match config.preset {
             RewardPreset::Paper => 1.0,
-            RewardPreset::Code => (w / total.max(1e-12)) as f32,
+            RewardPreset::Code => (w / performer.weight_total.max(1e-12)) as f32,
         };
-        let moving: Vec<_> = character.moving_joints().map(|(_, j)| j).collect();
         Self {
             preset: config.preset,
             weights: config.weights(),
             scales: config.scales(),
-            joint_weights: moving.iter().map(|j| weight(j.diff_weight)).collect(),
-            root_weight: weight(character.joints[0].diff_weight),
-            spherical: moving
-                .iter()
-                .map(|j| j.kind == CharacterJointKind::Spherical)
-                .collect(),
-            end_effectors: character
-                .joints
-                .iter()
-                .enumerate()
-                .filter(|(_, j)| j.end_effector)
-                .map(|(i, _)| i)
-                .collect(),
+            joint_weights: performer.joint_weights.iter().map(|&w| weight(w)).collect(),
+            root_weight: weight(performer.root_weight),
+            spherical: spherical.to_vec(),
+            end_effectors: performer.end_effectors.clone(),
         }
     }
 

@@ -27,7 +27,12 @@ fn a_reset_starts_on_the_reference_with_full_reward() {
     assert!(e.pose_rad < 1e-3, "{e:?}");
     assert!(e.body_pos_m < 1e-3 && e.end_effector_m < 1e-3, "{e:?}");
     // The reward of the state we started in (the sim may be lifted a few millimetres).
-    let r = ImitationReward::new(&RewardConfig::default(), &env.assets().character);
+    let assets = env.assets();
+    let r = ImitationReward::new(
+        &RewardConfig::default(),
+        &assets.performer,
+        &assets.clip.spherical,
+    );
     let b = r.compute(env.simulated(), env.reference());
     assert!(b.total > 0.97, "{b:?}");
     assert!(obs.iter().all(|x| x.is_finite()));
@@ -153,4 +158,34 @@ fn both_reward_presets_sum_their_weights_to_one() {
     };
     assert_eq!(paper.weights(), [0.65, 0.1, 0.15, 0.0, 0.1]);
     assert_eq!(paper.scales(), [2.0, 0.1, 40.0, 0.0, 10.0]);
+}
+
+#[test]
+fn the_quadruped_performs_its_retargeted_trot_from_the_reference() {
+    let config = ImitationConfig {
+        robot: Some("quadruped".into()),
+        clip: "assets/motions/quadruped_trot.json".into(),
+        control_hz: 50.0,
+        sim_steps_per_control: 1,
+        action_scale: 0.25,
+        ..ImitationConfig::default()
+    };
+    let assets = Arc::new(ImitationAssets::load(&config).expect("the retargeted clip loads"));
+    assert!(assets.character.is_none());
+    assert_eq!(assets.performer.end_effectors.len(), 4, "four feet");
+    let mut env = ImitationEnv::new(assets, config, 6).unwrap();
+    let mut obs = vec![0.0; env.obs_dim()];
+    env.reset_at(0.1, &mut obs);
+    let e = env.tracking_errors();
+    assert!(e.pose_rad < 1e-3 && e.body_pos_m < 1e-3, "{e:?}");
+    let action = vec![0.0; env.action_dim()];
+    for _ in 0..5 {
+        let out = env.step(&action, &mut obs);
+        assert!(!out.terminated, "the base touched the ground within 0.1 s");
+    }
+    assert!(
+        env.tracking_errors().pose_rad < 0.2,
+        "{:?}",
+        env.tracking_errors()
+    );
 }
