@@ -200,18 +200,7 @@ fn read_joint(
             )));
         }
     };
-    let attach_y = Isometry3::from_parts(
-        Translation3::new(
-            f.number("AttachX")?,
-            f.number("AttachY")?,
-            f.number("AttachZ")?,
-        ),
-        axes::euler_zyx(
-            f.number_or("AttachThetaX", 0.0)?,
-            f.number_or("AttachThetaY", 0.0)?,
-            f.number_or("AttachThetaZ", 0.0)?,
-        ),
-    );
+    let attach_y = read_attach(&f)?;
     let dofs = match kind {
         CharacterJointKind::Spherical => 3,
         CharacterJointKind::Revolute => 1,
@@ -306,7 +295,20 @@ fn read_body(
             size: Vector3::new(p[0], p[2], p[1]),
         },
     };
-    let origin_y = Isometry3::from_parts(
+    let origin_y = read_attach(&f)?;
+    Ok(CharacterBody {
+        name,
+        mass,
+        shape,
+        origin_j: axes::isometry(origin_y),
+        fall_contact: f.number_or("EnableFallContact", 1.0)? != 0.0,
+    })
+}
+
+/// DeepMimic's `Attach*` keys of a joint or body: `Trans(AttachX, Y, Z) * RotZYX(AttachTheta*)`,
+/// in Y-up.
+fn read_attach(f: &Fields) -> Result<Isometry3<f64>, RobotError> {
+    Ok(Isometry3::from_parts(
         Translation3::new(
             f.number("AttachX")?,
             f.number("AttachY")?,
@@ -317,14 +319,7 @@ fn read_body(
             f.number_or("AttachThetaY", 0.0)?,
             f.number_or("AttachThetaZ", 0.0)?,
         ),
-    );
-    Ok(CharacterBody {
-        name,
-        mass,
-        shape,
-        origin_j: axes::isometry(origin_y),
-        fall_contact: f.number_or("EnableFallContact", 1.0)? != 0.0,
-    })
+    ))
 }
 
 /// The rotation of a revolute joint by `angle`, in Z-up (DeepMimic's z axis is embody's -y).

@@ -55,10 +55,7 @@ pub struct MotionClip {
 impl MotionClip {
     /// Reads a clip for `character`.
     pub fn from_file(path: &Path, character: &Character) -> Result<Self, RobotError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RobotError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = super::json::read_text(path)?;
         Self::from_json_str(&text, path, character)
     }
 

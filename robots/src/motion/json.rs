@@ -4,13 +4,17 @@ use crate::error::RobotError;
 use serde_json::Value;
 use std::path::Path;
 
-/// Reads and parses a JSON file.
-pub(crate) fn read_json(path: &Path) -> Result<Value, RobotError> {
-    let text = std::fs::read_to_string(path).map_err(|source| RobotError::Io {
+/// Reads a text file; the error names it.
+pub(crate) fn read_text(path: &Path) -> Result<String, RobotError> {
+    std::fs::read_to_string(path).map_err(|source| RobotError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    parse_json(&text, path)
+    })
+}
+
+/// Reads and parses a JSON file.
+pub(crate) fn read_json(path: &Path) -> Result<Value, RobotError> {
+    parse_json(&read_text(path)?, path)
 }
 
 /// Parses JSON text; `path` names it in errors.

@@ -15,10 +15,7 @@ use std::path::Path;
 impl MotionClip {
     /// Reads a robot clip for `spec`; the clip's joints are put into the robot's joint order.
     pub fn from_robot_clip_file(path: &Path, spec: &RobotSpec) -> Result<Self, RobotError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RobotError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = super::json::read_text(path)?;
         Self::from_robot_clip_str(&text, path, spec)
     }
 
