@@ -99,21 +99,29 @@ fn a_broken_clip_is_an_error_naming_the_file_and_frame() {
 }
 
 #[test]
-fn the_shipped_walk_policy_walks_without_falling() {
+fn the_shipped_policies_track_their_clips_without_falling() {
     // A short version of the figures in docs/BENCHMARKS.md ("Imitation"): 4 episodes of 5 s
     // from the test seed (the full set is 32 episodes of 20 s).
-    let eval = ok(&embody(&[
-        "eval",
-        "imitate",
-        "--checkpoint",
-        "assets/policies/imitate_walk",
-        "--episodes",
-        "4",
-        "--episode-s",
-        "5",
-        "--json",
-    ]));
-    assert_eq!(eval["episodes_without_fall"], 4, "{eval}");
-    assert!(eval["pose_error_rad"].as_f64() < Some(0.2), "{eval}");
-    assert!(eval["body_pos_error_m"].as_f64() < Some(0.1), "{eval}");
+    for policy in ["imitate_walk", "imitate_run", "imitate_trot"] {
+        let eval = ok(&embody(&[
+            "eval",
+            "imitate",
+            "--checkpoint",
+            &format!("assets/policies/{policy}"),
+            "--episodes",
+            "4",
+            "--episode-s",
+            "5",
+            "--json",
+        ]));
+        assert_eq!(eval["episodes_without_fall"], 4, "{policy}: {eval}");
+        assert!(
+            eval["pose_error_rad"].as_f64() < Some(0.2),
+            "{policy}: {eval}"
+        );
+        assert!(
+            eval["body_pos_error_m"].as_f64() < Some(0.1),
+            "{policy}: {eval}"
+        );
+    }
 }
