@@ -83,40 +83,20 @@ impl MotionClip {
             )));
         }
         let width = character.frame_width();
-        let mut frames = Vec::with_capacity(values.len());
-        let mut times = Vec::with_capacity(values.len());
-        let mut time = 0.0;
-        for (i, value) in values.iter().enumerate() {
-            let error = |message: String| RobotError::invalid(path, format!("frame {i}"), message);
-            let row = value
-                .as_array()
-                .ok_or_else(|| error("is not an array of numbers".into()))?;
-            if row.len() != width {
-                return Err(error(format!(
-                    "has {} values; character {} needs {width} (duration, root position 3, root \
-                     quaternion 4, then 4 per spherical and 1 per revolute joint)",
-                    row.len(),
-                    character.path.display()
-                )));
-            }
-            let mut numbers = Vec::with_capacity(width);
-            for (k, v) in row.iter().enumerate() {
-                match v.as_f64() {
-                    Some(x) if x.is_finite() => numbers.push(x),
-                    _ => return Err(error(format!("value {k} is {v}, not a finite number"))),
-                }
-            }
-            let duration = numbers[0];
-            if i + 1 < values.len() && duration <= 0.0 {
-                return Err(error(format!(
-                    "duration {duration} is not positive (a frame's duration is the time to the \
-                     next frame)"
-                )));
-            }
-            times.push(time);
-            time += duration;
-            frames.push(read_frame(&numbers, character).map_err(error)?);
-        }
+        let needs = format!(
+            "character {} needs {width} (duration, root position 3, root quaternion 4, then 4 \
+             per spherical and 1 per revolute joint)",
+            character.path.display()
+        );
+        let (rows, times) = frame_rows(values, path, width, &needs)?;
+        let frames = rows
+            .iter()
+            .enumerate()
+            .map(|(i, numbers)| {
+                read_frame(numbers, character)
+                    .map_err(|m| RobotError::invalid(path, format!("frame {i}"), m))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let moving: Vec<_> = character.moving_joints().map(|(_, j)| j).collect();
         Ok(Self {
             path: path.to_path_buf(),
@@ -135,6 +115,45 @@ impl MotionClip {
     pub fn duration(&self) -> f64 {
         *self.times.last().expect("a clip has at least two frames")
     }
+}
+
+/// The numbers of every frame and each frame's start time, checked: each row is an array of
+/// `width` finite numbers (else the error says `needs`), and every duration but the last is
+/// positive. Errors name the file and the frame.
+pub(super) fn frame_rows(
+    values: &[serde_json::Value],
+    path: &Path,
+    width: usize,
+    needs: &str,
+) -> Result<(Vec<Vec<f64>>, Vec<f64>), RobotError> {
+    let (mut rows, mut times, mut time) = (Vec::new(), Vec::new(), 0.0);
+    for (i, value) in values.iter().enumerate() {
+        let error = |message: String| RobotError::invalid(path, format!("frame {i}"), message);
+        let row = value
+            .as_array()
+            .ok_or_else(|| error("is not an array of numbers".into()))?;
+        if row.len() != width {
+            return Err(error(format!("has {} values; {needs}", row.len())));
+        }
+        let mut numbers = Vec::with_capacity(width);
+        for (k, v) in row.iter().enumerate() {
+            match v.as_f64() {
+                Some(x) if x.is_finite() => numbers.push(x),
+                _ => return Err(error(format!("value {k} is {v}, not a finite number"))),
+            }
+        }
+        let duration = numbers[0];
+        if i + 1 < values.len() && duration <= 0.0 {
+            return Err(error(format!(
+                "duration {duration} is not positive (a frame's duration is the time to the \
+                 next frame)"
+            )));
+        }
+        times.push(time);
+        time += duration;
+        rows.push(numbers);
+    }
+    Ok((rows, times))
 }
 
 /// One frame's numbers (after validation of width and finiteness) in Z-up.

@@ -78,40 +78,26 @@ impl MotionClip {
             )));
         }
         let width = 8 + spec.joints.len();
-        let (mut frames, mut times, mut time) = (Vec::new(), Vec::new(), 0.0);
-        for (i, value) in values.iter().enumerate() {
-            let error = |message: String| RobotError::invalid(path, format!("frame {i}"), message);
-            let row = value
-                .as_array()
-                .ok_or_else(|| error("is not an array of numbers".into()))?;
-            if row.len() != width {
-                return Err(error(format!(
-                    "has {} values; robot {} needs {width} (duration, root position 3, root \
-                     quaternion 4, one angle per joint)",
-                    row.len(),
-                    spec.name
-                )));
-            }
-            let mut n = Vec::with_capacity(width);
-            for (k, v) in row.iter().enumerate() {
-                match v.as_f64() {
-                    Some(x) if x.is_finite() => n.push(x),
-                    _ => return Err(error(format!("value {k} is {v}, not a finite number"))),
-                }
-            }
-            if i + 1 < values.len() && n[0] <= 0.0 {
-                return Err(error(format!("duration {} is not positive", n[0])));
-            }
+        let needs = format!(
+            "robot {} needs {width} (duration, root position 3, root quaternion 4, one angle \
+             per joint)",
+            spec.name
+        );
+        let (rows, times) = super::clip::frame_rows(values, path, width, &needs)?;
+        let mut frames = Vec::with_capacity(rows.len());
+        for (i, n) in rows.iter().enumerate() {
             let quat = Quaternion::new(n[4], n[5], n[6], n[7]);
             if quat.norm() < 1e-6 {
-                return Err(error("the root quaternion is zero".into()));
+                return Err(RobotError::invalid(
+                    path,
+                    format!("frame {i}"),
+                    "the root quaternion is zero",
+                ));
             }
             let mut q = vec![0.0; spec.joints.len()];
             for (column, &slot) in slot_of_column.iter().enumerate() {
                 q[slot] = n[8 + column];
             }
-            times.push(time);
-            time += n[0];
             frames.push(ClipFrame {
                 root_pos: Vector3::new(n[1], n[2], n[3]),
                 root_rot: UnitQuaternion::from_quaternion(quat),
