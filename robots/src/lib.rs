@@ -29,7 +29,10 @@ pub use config::{ControlConfig, RobotConfig};
 pub use error::RobotError;
 pub use gait::{GAIT_OBS_DIM, TrotGait, TrotGenerator};
 pub use ik::{IkSolution, IkTarget, solve_ik};
-pub use kinematics::{body_poses, lowest_point_z, lowest_point_z_at, nominal_base_height};
+pub use kinematics::{
+    BodyExtents, body_extents, body_poses, extent_along, lowest_point_z, lowest_point_z_at,
+    nominal_base_height,
+};
 pub use mirror::{SignedPermutation, joint_mirror, mirror_name};
 pub use mjcf::{is_mjcf_file, parse_mjcf_str, read_mjcf_file};
 pub use observation::{ObservationScales, proprio_layout, proprio_obs_dim};

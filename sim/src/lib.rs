@@ -5,6 +5,8 @@
 //!   external forces on any body, and bit-exact snapshots.
 //! - [`scene`]: a world of many bodies (articulations with fixed or floating bases, free
 //!   objects, static geometry), built from robot descriptions or an MJCF scene; ray casts.
+//! - [`confined`]: confined 3D worlds (tunnels, low ceilings, voids), their generator and the
+//!   planner over position and body height.
 //! - [`env`]: the single-environment trait and the batched [`env::VecEnv`] over flat `f32` buffers,
 //!   stepped in parallel with rayon.
 //! - [`tasks`]: what a robot is asked to do (standing, and more with later tasks).
@@ -15,6 +17,7 @@
 //! Frames: Z up; `_w` world frame, `_b` body frame. Units: SI.
 
 pub mod command;
+pub mod confined;
 pub mod env;
 mod error;
 mod physics;
