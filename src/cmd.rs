@@ -3,6 +3,7 @@
 mod attack;
 mod bench;
 mod checkpoint_cmd;
+mod confined_nav;
 mod imitate;
 mod imitate_play;
 mod lm;

@@ -3,6 +3,7 @@
 mod agent;
 mod attack;
 mod collector;
+mod confined_nav_eval;
 #[cfg(test)]
 mod constraint_tests;
 mod eval;
@@ -16,6 +17,7 @@ mod push_test;
 
 pub use agent::{Agent, POLICY_AGENT};
 pub use attack::{AttackEval, evaluate_against};
+pub use confined_nav_eval::{ConfinedNavEvalStats, evaluate_confined_nav};
 pub use eval::{BurnActor, EvalStats, evaluate};
 pub use group_rollouts::{GroupIterationStats, GroupRolloutConfig, grpo_iteration};
 pub use imitation_eval::{ImitationEvalStats, evaluate_imitation};

@@ -299,6 +299,46 @@ impl RobotWorld {
             .replace_static_collider(GROUND, terrain.collider());
     }
 
+    /// Replaces the ground with any static collider (a confined world's floor heightfield),
+    /// keeping its friction; call [`RobotWorld::reset_pose`] next.
+    pub fn set_ground_collider(&mut self, builder: ColliderBuilder) {
+        self.scene.replace_static_collider(GROUND, builder);
+    }
+
+    /// Puts a ceiling over the ground (a confined world's ceiling heightfield), replacing the
+    /// one set before. Ceiling scans ([`Self::ceiling_z`]) read it.
+    pub fn set_ceiling_collider(&mut self, builder: ColliderBuilder) {
+        match self.ceiling_index() {
+            Some(i) => self.scene.replace_static_collider(i, builder),
+            None => {
+                self.scene
+                    .add_static_collider("ceiling", builder, StaticRole::Ceiling);
+            }
+        }
+    }
+
+    fn ceiling_index(&self) -> Option<usize> {
+        self.scene
+            .statics
+            .iter()
+            .position(|s| s.role == StaticRole::Ceiling)
+    }
+
+    /// Height (m) of the ceiling above world `(x, y)`, by a ray cast up from `from_z` - 1 m
+    /// (see [`Scene::ceiling_z`]); `+inf` without one.
+    pub fn ceiling_z(&self, x: f32, y: f32, from_z: f32) -> f32 {
+        self.scene.ceiling_z(x, y, from_z)
+    }
+
+    /// Whether any of `colliders` touches the ceiling.
+    pub fn any_touches_ceiling(&self, colliders: &[ColliderHandle]) -> bool {
+        let Some(i) = self.ceiling_index() else {
+            return false;
+        };
+        let ceiling = self.scene.statics[i].collider;
+        colliders.iter().any(|c| self.scene.touching(ceiling, *c))
+    }
+
     /// Sets the friction coefficient of the ground and of every robot collider (domain
     /// randomisation).
     pub fn set_friction(&mut self, friction: f32) {

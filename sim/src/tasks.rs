@@ -2,6 +2,7 @@
 
 pub mod aloha_grasp;
 pub mod cartpole;
+pub mod confined_nav;
 pub mod imitate;
 pub mod locomotion;
 pub mod pendulum;

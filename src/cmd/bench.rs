@@ -1,5 +1,6 @@
 //! `embody bench ...`: throughput benchmarks and comparisons against peer tools.
 
+mod confined_plan;
 mod gemm_ceiling;
 mod grpo;
 mod learner;
@@ -24,6 +25,9 @@ pub enum BenchCommand {
     /// GRPO throughput (completions/s, tokens/s; generation and update apart) against TRL's
     /// GRPOTrainer (bench/trl_grpo.py), same model shape and thread count, in one run.
     Grpo(grpo::BenchGrpoArgs),
+    /// The confined-space planner on the held-out worlds, one core: grid build, plan from the
+    /// start, and replans from points beside the path (median, p95, max ms).
+    ConfinedPlan(confined_plan::ConfinedPlanArgs),
 }
 
 /// Runs a benchmark.
@@ -34,6 +38,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::PhysicsVsMujoco(args) => physics::run_vs_mujoco(args),
         BenchCommand::Train(args) => train::run(args),
         BenchCommand::Grpo(args) => grpo::run(args),
+        BenchCommand::ConfinedPlan(args) => confined_plan::run(args),
     }
 }
 

@@ -129,6 +129,31 @@ pub static TASKS: &[TaskEntry] = &[
             )
         },
     },
+    TaskEntry {
+        name: super::confined_nav::TASK,
+        about: "a legged robot through tunnels, under ceilings and around voids to a goal \
+                (planner + learned waypoint follower, or end to end)",
+        train: |args, config, dir| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            train_task(
+                super::confined_nav::confined_nav_venv(config, n, seed)?,
+                args,
+                config,
+                dir,
+            )
+        },
+        eval: super::confined_nav::eval_confined_nav,
+        contract: |_| Ok(None),
+        play: None,
+        bench: |args, config| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            bench_task(
+                super::confined_nav::confined_nav_venv(config, n, seed)?,
+                args,
+                config,
+            )
+        },
+    },
 ];
 
 fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {

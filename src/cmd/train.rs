@@ -62,7 +62,7 @@ pub struct TrainArgs {
 /// Arguments of `embody eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Task to evaluate on: cartpole, pendulum, locomotion or imitate.
+    /// Task to evaluate on: cartpole, pendulum, locomotion, imitate or confined-nav.
     pub task: String,
     /// A run folder, a checkpoint folder, or a model.bpk.
     #[arg(long)]
@@ -79,7 +79,8 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// `imitate`: episode length in seconds (default 20).
+    /// `imitate`: episode length in seconds (default 20); `confined-nav`: the time limit
+    /// (default: the config's `env.episode_s`).
     #[arg(long)]
     pub episode_s: Option<f32>,
     /// `locomotion`: also write one JSON line per episode here (terrain, command, fall, survival,
@@ -96,6 +97,16 @@ pub struct EvalArgs {
     /// Push test: episodes per band and direction.
     #[arg(long, default_value_t = 8)]
     pub push_repeats: usize,
+    /// `confined-nav`: the end-to-end baseline's checkpoint (the goal only, no planner).
+    #[arg(long, default_value = "assets/policies/confined_nav_e2e")]
+    pub end_to_end: PathBuf,
+    /// `confined-nav`: the velocity-skill baseline's walking policy, steered along the plan by
+    /// velocity commands.
+    #[arg(long, default_value = "assets/policies/locomotion_rough")]
+    pub velocity_skill: PathBuf,
+    /// `confined-nav`: held-out worlds to evaluate on (the first N of the 200).
+    #[arg(long, default_value_t = sim::confined::TEST_WORLDS)]
+    pub worlds: usize,
 }
 
 #[derive(Serialize)]

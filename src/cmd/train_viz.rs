@@ -47,6 +47,12 @@ impl VizEnv for sim::tasks::imitate::ImitationEnv {
         Some((self.world(), self.terrain(), None))
     }
 }
+impl VizEnv for sim::tasks::confined_nav::ConfinedNavEnv {
+    fn viz_world(&self) -> Option<(&sim::RobotWorld, &sim::Terrain, Option<[f32; 3]>)> {
+        let walk = self.locomotion();
+        Some((walk.world(), walk.terrain(), Some(walk.command())))
+    }
+}
 impl VizEnv for sim::tasks::cartpole::CartPoleEnv {}
 impl VizEnv for sim::tasks::pendulum::PendulumEnv {}
 

@@ -3,6 +3,7 @@
 //! the binary they run.
 
 mod checkpoint;
+mod confined_nav;
 mod disturber;
 mod imitate;
 mod lm;

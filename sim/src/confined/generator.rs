@@ -1,5 +1,5 @@
 //! The seeded generator of confined worlds: a winding tunnel of straight stretches, each with
-//! its own width and ceiling, and features along it: beams and pyramids hanging from the
+//! its own width and ceiling, a lobby with room to stand at the start, and features along it: beams and pyramids hanging from the
 //! ceiling, low bumps on the floor, tall blocks and voids at one side that leave a lane.
 //! Difficulty levels narrow the ranges from open, wide and straight tunnels to the held-out test
 //! ranges; the held-out worlds are drawn from seeds no training world uses.
@@ -120,6 +120,10 @@ pub struct GeneratedWorld {
 const FREE_ENDS_M: f32 = 0.7;
 /// How far the tunnel reaches behind the start and beyond the goal (m).
 const END_ROOM_M: f32 = 0.5;
+/// How far the lobby around the start reaches ahead of it (m).
+const LOBBY_M: f32 = 0.3;
+/// The lobby's ceiling, as a multiple of the standing height.
+const LOBBY_CEILING: f32 = 1.3;
 /// Smallest distance between two features along the tunnel (m).
 const FEATURE_GAP_M: f32 = 0.6;
 
@@ -185,6 +189,17 @@ pub fn generate(seed: u64, ranges: &WorldRanges, size: RobotSize) -> GeneratedWo
             ceiling: Some(ceiling),
         });
     }
+    // The robot starts standing: a lobby around the start, as wide as the first stretch, with
+    // room above a standing robot (the union of corridors takes the higher ceiling).
+    let dir0 = unit(points[0], points[1]);
+    corridors.push(Corridor {
+        points: vec![
+            [-END_ROOM_M * dir0[0], -END_ROOM_M * dir0[1]],
+            [LOBBY_M * dir0[0], LOBBY_M * dir0[1]],
+        ],
+        width: stretch_width[0],
+        ceiling: Some(stretch_ceiling[0].max(LOBBY_CEILING * h)),
+    });
     // Features at arc lengths along the centre line, away from the ends and each other.
     let count = (ranges.features_per_m * total).round() as usize;
     let mut placed: Vec<f32> = Vec::new();

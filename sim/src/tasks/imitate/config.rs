@@ -146,6 +146,9 @@ pub struct ImitationConfig {
     pub solver_substeps: usize,
     /// Ground friction.
     pub friction: f32,
+    /// A task objective combined with the imitation (`[env.objective]`; absent = imitation
+    /// only): DeepMimic's heading task.
+    pub objective: Option<super::objective::HeadingObjective>,
 }
 
 /// DeepMimic's files for the humanoid walk, from the shared third-party folder.
@@ -171,6 +174,7 @@ impl Default for ImitationConfig {
             sim_steps_per_control: 2,
             solver_substeps: 8,
             friction: 0.9,
+            objective: None,
         }
     }
 }
@@ -201,6 +205,11 @@ impl ImitationConfig {
         }
         if !(self.friction.is_finite() && self.friction >= 0.0) {
             return bad("friction", "must be a non-negative number");
+        }
+        if let Some(o) = &self.objective
+            && let Err((key, message)) = o.validate()
+        {
+            return Err(SimError::Config { key, message });
         }
         let w = self.reward.weights();
         let s = self.reward.scales();

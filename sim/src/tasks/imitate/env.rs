@@ -8,6 +8,7 @@
 
 use super::config::{ActionMode, ImitationConfig, ObservationVariant, resolve_data_path};
 use super::features::{JointSites, PoseFeatures, heading_rot};
+use super::objective::{HEADING_OBS, HeadingTarget};
 use super::performer::Performer;
 use super::reward::{ImitationReward, RewardBreakdown, TERM_NAMES, TrackingErrors};
 use crate::env::{Env, StepInfo, StepOutcome};
@@ -106,6 +107,10 @@ pub struct ImitationEnv {
     last_reward: RewardBreakdown,
     term_sums: [f64; 5],
     term_steps: u32,
+    /// The heading objective's current target (when `[env.objective]` is set).
+    target: HeadingTarget,
+    /// Sum of the heading objective's kernel since the last drain.
+    objective_sum: f64,
 }
 
 /// The complete state of an [`ImitationEnv`].
@@ -118,6 +123,11 @@ pub struct ImitationSnapshot {
     fell: bool,
     term_sums: [f64; 5],
     term_steps: u32,
+    /// The heading objective's target (snapshots from before objectives have none).
+    #[serde(default)]
+    target: HeadingTarget,
+    #[serde(default)]
+    objective_sum: f64,
 }
 
 impl ImitationEnv {
@@ -166,6 +176,8 @@ impl ImitationEnv {
             last_reward: RewardBreakdown::default(),
             term_sums: [0.0; 5],
             term_steps: 0,
+            target: HeadingTarget::default(),
+            objective_sum: 0.0,
             assets,
             config,
         })
@@ -261,7 +273,23 @@ impl ImitationEnv {
         self.steps = 0;
         self.fell = false;
         self.refresh_features();
+        if let Some(o) = self.config.objective {
+            // The first target turns away from the way the character faces.
+            let heading = yaw_of(self.sim.root_rot);
+            self.target = o.draw(heading, &mut self.rng);
+        }
         self.observe(obs);
+    }
+
+    /// The heading objective's current target (`None` without `[env.objective]`).
+    pub fn heading_target(&self) -> Option<HeadingTarget> {
+        self.config.objective.map(|_| self.target)
+    }
+
+    /// Observation length: the assets' for the observation variant, plus the objective's.
+    fn observation_len(&self) -> usize {
+        self.assets.obs_dim(self.config.observation)
+            + self.config.objective.map_or(0, |_| HEADING_OBS)
     }
 
     fn refresh_features(&mut self) {
@@ -337,7 +365,13 @@ impl ImitationEnv {
             w.push(x.y);
             w.push(x.x);
         }
-        debug_assert_eq!(w.at, self.assets.obs_dim(self.config.observation));
+        if self.config.objective.is_some() {
+            let relative = self.target.heading - yaw_of(s.root_rot);
+            w.push(relative.cos());
+            w.push(relative.sin());
+            w.push(self.target.speed);
+        }
+        debug_assert_eq!(w.at, self.observation_len());
     }
 }
 
@@ -384,7 +418,7 @@ impl Env for ImitationEnv {
     type Snapshot = ImitationSnapshot;
 
     fn obs_dim(&self) -> usize {
-        self.assets.obs_dim(self.config.observation)
+        self.observation_len()
     }
 
     fn action_dim(&self) -> usize {
@@ -418,11 +452,20 @@ impl Env for ImitationEnv {
             *sum += *k as f64;
         }
         self.term_steps += 1;
+        let mut reward = self.last_reward.total;
+        if let Some(o) = self.config.objective {
+            let heading = o.reward(&self.target, self.sim.root_lin_vel);
+            self.objective_sum += heading as f64;
+            reward = o.combine(reward, heading);
+            if o.changes(self.dt as f32, &mut self.rng) {
+                self.target = o.draw(self.target.heading, &mut self.rng);
+            }
+        }
         self.fell = self.world.any_touches_ground(&self.fall_colliders);
         self.observe(obs);
-        let broken = self.world.has_non_finite_state() || !self.last_reward.total.is_finite();
+        let broken = self.world.has_non_finite_state() || !reward.is_finite();
         StepOutcome {
-            reward: if broken { 0.0 } else { self.last_reward.total },
+            reward: if broken { 0.0 } else { reward },
             terminated: broken || (self.config.early_termination && self.fell),
             truncated: self.steps >= self.max_steps,
         }
@@ -437,11 +480,14 @@ impl Env for ImitationEnv {
 
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
         let n = self.term_steps;
-        let terms = TERM_NAMES
+        let mut terms: Vec<(&'static str, f32)> = TERM_NAMES
             .iter()
             .zip(&self.term_sums)
             .map(|(name, sum)| (*name, *sum as f32))
             .collect();
+        if self.config.objective.is_some() {
+            terms.push(("heading", std::mem::take(&mut self.objective_sum) as f32));
+        }
         self.term_sums = [0.0; 5];
         self.term_steps = 0;
         (terms, n)
@@ -456,6 +502,8 @@ impl Env for ImitationEnv {
             fell: self.fell,
             term_sums: self.term_sums,
             term_steps: self.term_steps,
+            target: self.target,
+            objective_sum: self.objective_sum,
         }
     }
 
@@ -467,6 +515,14 @@ impl Env for ImitationEnv {
         self.fell = s.fell;
         self.term_sums = s.term_sums;
         self.term_steps = s.term_steps;
+        self.target = s.target;
+        self.objective_sum = s.objective_sum;
         self.refresh_features();
     }
+}
+
+/// Heading (rad from +x) of a root rotation in the ground plane.
+fn yaw_of(rot: Quat) -> f32 {
+    let x = rot * Vec3::X;
+    x.y.atan2(x.x)
 }

@@ -189,3 +189,76 @@ fn the_quadruped_performs_its_retargeted_trot_from_the_reference() {
         env.tracking_errors()
     );
 }
+
+#[test]
+fn a_heading_objective_pays_for_speed_along_its_direction_and_shows_in_the_observation() {
+    let objective = HeadingObjective {
+        speed: [1.2, 1.2],
+        ..HeadingObjective::default()
+    };
+    let target = HeadingTarget {
+        heading: 0.5,
+        speed: 1.2,
+    };
+    let along = rapier3d::prelude::Vec3::new(1.3 * 0.5f32.cos(), 1.3 * 0.5f32.sin(), 0.0);
+    assert!(
+        (objective.reward(&target, along) - 1.0).abs() < 1e-6,
+        "faster than asked: full"
+    );
+    let still = objective.reward(&target, rapier3d::prelude::Vec3::ZERO);
+    assert!((still - (-2.5f32 * 1.44).exp()).abs() < 1e-6);
+    assert!(
+        objective.reward(&target, -along) < still,
+        "backwards pays less than standing"
+    );
+
+    let config = ImitationConfig {
+        objective: Some(objective),
+        ..config(ObservationVariant::Full)
+    };
+    let assets = Arc::new(ImitationAssets::load(&config).expect("DeepMimic's files load"));
+    let base = assets.obs_dim(ObservationVariant::Full);
+    let mut env = ImitationEnv::new(assets, config, 5).expect("env");
+    assert_eq!(env.obs_dim(), base + HEADING_OBS);
+    let mut obs = vec![0.0; env.obs_dim()];
+    env.reset_at(0.3, &mut obs);
+    let t = env.heading_target().expect("a target");
+    assert!((t.speed - 1.2).abs() < 1e-6);
+    let facing = {
+        let x = env.simulated().root_rot * rapier3d::prelude::Vec3::X;
+        x.y.atan2(x.x)
+    };
+    assert!((t.heading - facing).abs() <= 45f32.to_radians() + 1e-5);
+    let tail = &obs[base..];
+    assert!((tail[0] - (t.heading - facing).cos()).abs() < 1e-5);
+    assert!((tail[1] - (t.heading - facing).sin()).abs() < 1e-5);
+    assert!((tail[2] - 1.2).abs() < 1e-6);
+    // The step reward mixes 0.7 imitation and 0.3 heading.
+    let out = env.step(&vec![0.0; env.action_dim()], &mut obs);
+    let heading = objective.reward(&t, env.simulated().root_lin_vel);
+    let expected = 0.7 * env.last_reward().total + 0.3 * heading;
+    assert!(
+        (out.reward - expected).abs() < 1e-5,
+        "{} vs {expected}",
+        out.reward
+    );
+    let (terms, _) = env.drain_reward_terms();
+    assert!(
+        terms
+            .iter()
+            .any(|(n, v)| *n == "heading" && (*v - heading).abs() < 1e-5)
+    );
+}
+
+#[test]
+fn a_bad_objective_names_its_key() {
+    let config = ImitationConfig {
+        objective: Some(HeadingObjective {
+            weight: 1.5,
+            ..HeadingObjective::default()
+        }),
+        ..ImitationConfig::default()
+    };
+    let err = config.validate().expect_err("weight above 1").to_string();
+    assert!(err.contains("env.objective.weight"), "{err}");
+}

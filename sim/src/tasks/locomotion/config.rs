@@ -156,6 +156,10 @@ pub struct LocomotionConfig {
     pub privileged_critic: bool,
     /// Physics rates.
     pub physics: PhysicsConfig,
+    /// End the episode when a terminating link (the base) touches the ground. A task in
+    /// confined worlds turns it off: there the ground includes walls, and it judges falls
+    /// itself.
+    pub base_contact_ends_episode: bool,
     /// After a reseed, start each env at a random point of its episode (legged_gym's
     /// `init_at_random_ep_len`), so time-outs and command resampling are spread over the batch
     /// instead of hitting every env in the same step.
@@ -185,6 +189,7 @@ impl Default for LocomotionConfig {
             height_scan: None,
             privileged_critic: false,
             physics: PhysicsConfig::default(),
+            base_contact_ends_episode: true,
             random_episode_start: true,
         }
     }

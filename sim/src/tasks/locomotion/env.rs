@@ -77,6 +77,9 @@ pub struct LocomotionEnv {
     /// The `[disturber]` (pushes, random forces or the learned H-infinity disturber); when set,
     /// `[env]`'s own pushes are off.
     disturber: Option<Disturber>,
+    /// Where resets place the base: `[x, y, yaw]` (the origin, facing +x, unless a task that
+    /// builds on this one moves it).
+    spawn: [f32; 3],
 }
 
 /// Name of the H-infinity disturber among the runner's agents.
@@ -275,6 +278,7 @@ impl LocomotionEnv {
             ground_z,
             config,
             disturber: None,
+            spawn: [0.0; 3],
         })
     }
 
@@ -308,6 +312,22 @@ impl LocomotionEnv {
     /// The simulated world.
     pub fn world(&self) -> &RobotWorld {
         &self.world
+    }
+
+    /// The simulated world, for tasks built on this one (a confined world replaces the ground).
+    pub(crate) fn world_mut(&mut self) -> &mut RobotWorld {
+        &mut self.world
+    }
+
+    /// Where the following resets place the base: `(x, y)` on the ground there, facing `yaw`.
+    pub fn set_spawn(&mut self, x: f32, y: f32, yaw: f32) {
+        self.spawn = [x, y, yaw];
+    }
+
+    /// Writes the observation again (after [`Self::set_command`] at a reset), drawing fresh
+    /// noise.
+    pub(crate) fn reobserve(&mut self, obs: &mut [f32]) {
+        self.observe(obs);
     }
 
     /// The terrain this env walks on.
@@ -646,10 +666,16 @@ impl Env for LocomotionEnv {
             .zip(&self.soft_limits)
             .map(|(d, (lo, hi))| (d * self.rng.random_range(0.5..=1.5)).clamp(*lo, *hi))
             .collect();
-        let h = self.nominal_height + self.terrain.height_at(0.0, 0.0) + 0.02;
+        let [x, y, yaw] = self.spawn;
+        let ground = if self.spawn == [0.0; 3] {
+            self.terrain.height_at(0.0, 0.0)
+        } else {
+            self.world.ground_z(x, y, self.nominal_height)
+        };
+        let h = self.nominal_height + ground + 0.02;
         let _ = self
             .world
-            .reset_pose(Vec3::new(0.0, 0.0, h), Quat::IDENTITY, &q0);
+            .reset_pose(Vec3::new(x, y, h), Quat::from_rotation_z(yaw), &q0);
         let v: [f32; 3] = std::array::from_fn(|_| self.rng.random_range(-0.5..=0.5));
         self.world.push(Vec3::from_array(v));
         self.resample_command();
@@ -771,7 +797,8 @@ impl Env for LocomotionEnv {
             d.push(&mut self.world, &mut self.rng, self.episode_steps);
         }
         self.observe(obs);
-        let fell = self.world.any_touches_ground(&self.terminating);
+        let fell = self.config.base_contact_ends_episode
+            && self.world.any_touches_ground(&self.terminating);
         // A robot about to walk off its terrain tile has done what the curriculum asks: end the
         // episode as a time-out (bootstrapped), not a failure.
         let p = base.pos_w;
