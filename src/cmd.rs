@@ -4,6 +4,7 @@ mod attack;
 mod bench;
 mod checkpoint_cmd;
 mod confined_nav;
+mod confined_nav_play;
 mod imitate;
 mod imitate_play;
 mod lm;

@@ -5,6 +5,9 @@
 
 #[cfg(feature = "rerun")]
 pub mod recorder;
+mod world_mesh;
+
+pub use world_mesh::confined_world_meshes;
 
 use crate::robot_world::{BaseState, GroundContact, RobotWorld};
 use crate::terrain::Terrain;

@@ -156,10 +156,11 @@ pub(crate) fn eval_confined_nav(
         ] {
             let s = &r.stats;
             println!(
-                "  {name:<15} success {:.3}  time to goal {:.1} s  collisions/m {:.3}  falls \
-                 {:.3}  progress {:.3}  ({})",
+                "  {name:<15} success {:.3}  time to goal {}  collisions/m {:.3}  falls {:.3}  \
+                 progress {:.3}  ({})",
                 s.success_rate,
-                s.time_to_goal_s,
+                s.time_to_goal_s
+                    .map_or("-".to_string(), |t| format!("{t:.1} s")),
                 s.collisions_per_m,
                 s.fall_rate,
                 s.mean_progress,

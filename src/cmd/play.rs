@@ -22,7 +22,7 @@ const DEMO_SCRIPT: &str = include_str!("../../assets/commands/demo.toml");
 /// Arguments of `embody play`.
 #[derive(Debug, Args)]
 pub struct PlayArgs {
-    /// Task to play (locomotion).
+    /// Task to play (locomotion, imitate, confined-nav).
     pub task: String,
     /// A run folder, checkpoint folder or model.bpk; repeat to switch policies with the
     /// gamepad's bumpers (keys n/p).
@@ -66,6 +66,10 @@ pub struct PlayArgs {
     /// stairs_up or stairs_down (default: the config's terrain, or a curriculum tile).
     #[arg(long, value_name = "NAME")]
     pub terrain: Option<String>,
+    /// confined-nav: a world file (TOML or JSON) to cross instead of held-out test world
+    /// number `--seed`.
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
     /// Print one JSON object with the summary.
     #[arg(long)]
     pub json: bool,

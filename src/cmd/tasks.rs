@@ -144,7 +144,7 @@ pub static TASKS: &[TaskEntry] = &[
         },
         eval: super::confined_nav::eval_confined_nav,
         contract: |_| Ok(None),
-        play: None,
+        play: Some(super::confined_nav_play::run_confined_nav_play),
         bench: |args, config| {
             let (n, seed) = (config.runner.num_envs, config.seed);
             bench_task(

@@ -48,7 +48,13 @@ fn train_both_strategies_then_eval_compares_all_three_on_held_out_worlds() {
     assert_eq!(eval["worlds"], 2);
     assert_eq!(eval["seed"].as_u64(), Some(1u64 << 40));
     for strategy in ["hierarchical", "end_to_end", "velocity_skill"] {
-        for key in ["success_rate", "time_to_goal_s", "collisions_per_m"] {
+        // Time to goal is null when no world was crossed (1 s is too short to cross one).
+        let time = &eval[strategy]["time_to_goal_s"];
+        assert!(
+            time.is_null() || time.as_f64().is_some_and(|t| t > 0.0),
+            "{strategy}: {time}"
+        );
+        for key in ["success_rate", "collisions_per_m"] {
             let v = eval[strategy][key].as_f64().unwrap_or(f64::NAN);
             assert!(
                 v.is_finite() && v >= 0.0,
@@ -58,6 +64,28 @@ fn train_both_strategies_then_eval_compares_all_three_on_held_out_worlds() {
         }
         assert_eq!(eval[strategy]["worlds"], 2);
     }
+    // Play: the follower crosses held-out world 3 for one second, as trained.
+    let play = ok(&embody(&[
+        "play",
+        "confined-nav",
+        "--checkpoint",
+        follower,
+        "--seed",
+        "3",
+        "--seconds",
+        "1",
+        "--json",
+    ]));
+    assert_eq!(play["strategy"], "hierarchical");
+    assert!(
+        play["world"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("test world 3 "),
+        "{play}"
+    );
+    let seconds = play["seconds"].as_f64().unwrap_or(f64::NAN);
+    assert!(seconds > 0.0 && seconds <= 1.0 + 1e-3, "{play}");
     // Swapped checkpoints are refused with a reason.
     let swapped = embody(&[
         "eval",

@@ -243,3 +243,46 @@ fn play_imitate_records_the_character_and_its_reference_skeleton_per_step() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn play_confined_nav_records_the_world_the_plan_and_the_robot() {
+    let dir = tmp("confined");
+    let rrd = dir.join("nav.rrd");
+    // The walking policy plays the velocity-skill baseline: no training needed.
+    let out = run_ok(
+        embody()
+            .args([
+                "play",
+                "confined-nav",
+                "--json",
+                "--seconds",
+                "1",
+                "--seed",
+                "5",
+                "--checkpoint",
+                "assets/policies/locomotion_rough",
+            ])
+            .arg("--rrd")
+            .arg(&rrd),
+    );
+    let v: Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert_eq!(v["strategy"], "velocity_skill");
+    // 50 Hz control; the episode may end early only by a fall.
+    let steps = (v["seconds"].as_f64().expect("seconds") * 50.0).round() as u64;
+    assert!(steps == 50 || v["fell"] == true, "{v}");
+    let s = summary(&rrd);
+    for path in ["world/env0/floor", "world/env0/ceiling"] {
+        assert_eq!(entity(&s, path)["static"], true, "{path}");
+    }
+    for path in [
+        "world/env0/robot/base",
+        "world/env0/path",
+        "world/env0/waypoints",
+        "plots/env0/nav/distance_to_goal_m",
+        "plots/env0/nav/next_waypoint",
+    ] {
+        let e = entity(&s, path);
+        assert_eq!(e["step"].as_u64(), Some(steps), "{path}: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

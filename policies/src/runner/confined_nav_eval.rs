@@ -17,8 +17,9 @@ pub struct ConfinedNavEvalStats {
     pub worlds: usize,
     /// Share of worlds whose goal was reached within the time limit without a fall.
     pub success_rate: f32,
-    /// Mean time to the goal over the successful episodes (s; 0 when none succeeded).
-    pub time_to_goal_s: f32,
+    /// Mean time to the goal over the successful episodes (s); `None` (JSON null) when none
+    /// succeeded.
+    pub time_to_goal_s: Option<f32>,
     /// Contacts of a body part other than a foot with a wall or the ceiling (each counted
     /// when it begins) per metre the base travelled, over all episodes.
     pub collisions_per_m: f32,
@@ -112,11 +113,9 @@ pub fn evaluate_confined_nav(
     Ok(ConfinedNavEvalStats {
         worlds: episodes.len(),
         success_rate: success.len() as f32 / n,
-        time_to_goal_s: if success.is_empty() {
-            0.0
-        } else {
+        time_to_goal_s: (!success.is_empty()).then(|| {
             success.iter().map(|e| e.steps as f32 * dt).sum::<f32>() / success.len() as f32
-        },
+        }),
         collisions_per_m: collisions as f32 / travelled.max(1e-6),
         fall_rate: episodes.iter().filter(|e| e.fell).count() as f32 / n,
         mean_progress: episodes

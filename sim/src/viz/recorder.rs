@@ -150,14 +150,63 @@ impl Recorder {
             )
             .map_err(err)?;
         let mesh = terrain_mesh(terrain, 20.0);
+        self.log_mesh(
+            &format!("{root}/terrain"),
+            mesh,
+            rerun::Rgba32::from_rgb(150, 150, 140),
+        )?;
+        self.add_robot(name, spec)
+    }
+
+    /// Adds an environment in a confined world: its floor and ceiling heightfields (static,
+    /// under `world/<name>/floor` and `world/<name>/ceiling`, the ceiling see-through) and the
+    /// robot's geometry. Returns its index for [`Self::log_frame`].
+    pub fn add_confined_env(
+        &mut self,
+        name: &str,
+        spec: &RobotSpec,
+        grid: &crate::confined::WorldGrid,
+    ) -> Result<usize, SimError> {
+        let root = format!("world/{name}");
         self.rec
             .log_static(
-                format!("{root}/terrain"),
-                &rerun::Mesh3D::new(mesh.positions)
-                    .with_triangle_indices(mesh.triangles)
-                    .with_albedo_factor(rerun::Rgba32::from_rgb(150, 150, 140)),
+                root.as_str(),
+                &rerun::Transform3D::from_translation([0.0; 3]),
             )
             .map_err(err)?;
+        let (floor, ceiling) = super::confined_world_meshes(grid);
+        self.log_mesh(
+            &format!("{root}/floor"),
+            floor,
+            rerun::Rgba32::from_rgb(150, 150, 140),
+        )?;
+        self.log_mesh(
+            &format!("{root}/ceiling"),
+            ceiling,
+            rerun::Rgba32::from_unmultiplied_rgba(120, 160, 220, 90),
+        )?;
+        self.add_robot(name, spec)
+    }
+
+    fn log_mesh(
+        &self,
+        path: &str,
+        mesh: super::TriangleMesh,
+        color: rerun::Rgba32,
+    ) -> Result<(), SimError> {
+        self.rec
+            .log_static(
+                path,
+                &rerun::Mesh3D::new(mesh.positions)
+                    .with_triangle_indices(mesh.triangles)
+                    .with_albedo_factor(color),
+            )
+            .map_err(err)
+    }
+
+    /// Logs the robot's geometry (static) and registers the env.
+    fn add_robot(&mut self, name: &str, spec: &RobotSpec) -> Result<usize, SimError> {
+        let root = format!("world/{name}");
         let shapes = body_shapes(spec);
         for (body, shapes) in spec.bodies.iter().zip(&shapes) {
             self.log_body_shapes(&format!("{root}/robot/{}/shapes", body.name), shapes)?;

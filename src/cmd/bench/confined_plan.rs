@@ -57,6 +57,11 @@ impl Millis {
 #[derive(Debug, Serialize)]
 struct ConfinedPlanReport {
     robot: String,
+    /// The robot standing at its default pose: top above the floor, width and length (m),
+    /// what the worlds' ranges are multiples of.
+    robot_height_m: f64,
+    robot_width_m: f64,
+    robot_length_m: f64,
     worlds: usize,
     planned: usize,
     replans_found: usize,
@@ -110,6 +115,9 @@ pub fn run(args: ConfinedPlanArgs) -> anyhow::Result<()> {
     }
     let report = ConfinedPlanReport {
         robot: args.robot,
+        robot_height_m: body.height,
+        robot_width_m: body.width,
+        robot_length_m: body.length,
         worlds: worlds.len(),
         planned,
         replans_found: found,
