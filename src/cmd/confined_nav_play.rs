@@ -120,6 +120,8 @@ pub fn run_confined_nav_play(args: PlayArgs) -> anyhow::Result<()> {
     env.reset(&mut obs);
     let mut viz = NavViz::open(&args, &spec, &env)?;
     let dt = task.locomotion.physics.control_dt;
+    // Streaming to a viewer paces the simulation to wall-clock time, as `play locomotion`.
+    let realtime = args.realtime || args.spawn || args.connect.is_some();
     let start = std::time::Instant::now();
     let mut last = NavEpisode::default();
     for step in 0u64.. {
@@ -130,7 +132,7 @@ pub fn run_confined_nav_play(args: PlayArgs) -> anyhow::Result<()> {
         if out.terminated || out.truncated {
             break;
         }
-        if args.realtime {
+        if realtime {
             let due = std::time::Duration::from_secs_f32((step + 1) as f32 * dt);
             if let Some(wait) = due.checked_sub(start.elapsed()) {
                 std::thread::sleep(wait);
