@@ -155,6 +155,30 @@ fn bad(key: impl Into<String>, message: impl Into<String>) -> SimError {
 }
 
 impl WorldSpec {
+    /// A straight tunnel along +x: start at the origin facing +x, goal `length` ahead, a corridor
+    /// of `width` (m) reaching 0.5 m behind the start and beyond the goal, under `ceiling` (m;
+    /// `None`: open above); 2.5 cm cells, 1 m walls. Add obstacles and voids to taste.
+    pub fn straight(length: f32, width: f32, ceiling: Option<f32>) -> Self {
+        Self {
+            name: format!("straight {length} m"),
+            cell: 0.025,
+            wall_height: 1.0,
+            start: Pose2 {
+                x: 0.0,
+                y: 0.0,
+                yaw: 0.0,
+            },
+            goal: [length, 0.0],
+            corridors: vec![Corridor {
+                points: vec![[-0.5, 0.0], [length + 0.5, 0.0]],
+                width,
+                ceiling,
+            }],
+            obstacles: Vec::new(),
+            voids: Vec::new(),
+        }
+    }
+
     /// Reads a world file: JSON when the extension is `.json`, TOML otherwise. Errors name the
     /// file and the key (`corridors[1].width: ...`).
     pub fn from_file(path: &Path) -> Result<Self, SimError> {

@@ -20,24 +20,7 @@ fn planner(spec: &WorldSpec) -> Planner {
 
 /// A straight corridor along x from 0 to `length`, start at 0, goal at the far end.
 fn corridor(length: f32, width: f32, ceiling: Option<f32>) -> WorldSpec {
-    WorldSpec {
-        name: "test".into(),
-        cell: 0.025,
-        wall_height: 1.0,
-        start: Pose2 {
-            x: 0.0,
-            y: 0.0,
-            yaw: 0.0,
-        },
-        goal: [length, 0.0],
-        corridors: vec![Corridor {
-            points: vec![[-0.5, 0.0], [length + 0.5, 0.0]],
-            width,
-            ceiling,
-        }],
-        obstacles: vec![],
-        voids: vec![],
-    }
+    WorldSpec::straight(length, width, ceiling)
 }
 
 fn wall_block(center: [f32; 2], size: [f32; 2]) -> Obstacle {

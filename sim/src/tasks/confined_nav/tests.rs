@@ -1,5 +1,5 @@
 use super::*;
-use crate::confined::{Corridor, GeneratedWorld, Obstacle, ObstacleShape, Pose2, Side, WorldSpec};
+use crate::confined::{GeneratedWorld, Obstacle, ObstacleShape, Side, WorldSpec};
 use crate::env::Env;
 use std::sync::Arc;
 
@@ -17,32 +17,19 @@ fn config() -> ConfinedNavConfig {
 
 /// A straight 3 m corridor, 0.6 m wide, its ceiling at `ceiling`, goal `goal_x` ahead.
 fn corridor_world(ceiling: f32, goal_x: f32) -> GeneratedWorld {
+    let mut spec = WorldSpec::straight(2.5, 0.6, Some(ceiling));
+    spec.name = "corridor".into();
+    spec.goal = [goal_x, 0.0];
+    spec.obstacles.push(Obstacle {
+        shape: ObstacleShape::Box,
+        side: Side::Ceiling,
+        center: [1.5, 0.0],
+        size: [0.2, 1.0],
+        height: 0.27,
+        yaw: 0.0,
+    });
     GeneratedWorld {
-        spec: WorldSpec {
-            name: "corridor".into(),
-            cell: 0.025,
-            wall_height: 1.0,
-            start: Pose2 {
-                x: 0.0,
-                y: 0.0,
-                yaw: 0.0,
-            },
-            goal: [goal_x, 0.0],
-            corridors: vec![Corridor {
-                points: vec![[-0.5, 0.0], [3.0, 0.0]],
-                width: 0.6,
-                ceiling: Some(ceiling),
-            }],
-            obstacles: vec![Obstacle {
-                shape: ObstacleShape::Box,
-                side: Side::Ceiling,
-                center: [1.5, 0.0],
-                size: [0.2, 1.0],
-                height: 0.27,
-                yaw: 0.0,
-            }],
-            voids: vec![],
-        },
+        spec,
         centre_line: vec![[0.0, 0.0], [goal_x, 0.0]],
         seed: 0,
     }
