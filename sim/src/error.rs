@@ -60,3 +60,38 @@ impl SimError {
         }
     }
 }
+
+/// Reads the text file at `path` and parses it with `other` when its extension is `ext`
+/// (case-insensitive), with `default` otherwise; errors name the file (and the key).
+pub(crate) fn load_by_extension<T>(
+    path: &std::path::Path,
+    ext: &str,
+    other: impl FnOnce(&str) -> Result<T, SimError>,
+    default: impl FnOnce(&str) -> Result<T, SimError>,
+) -> Result<T, SimError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SimError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let matches = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext));
+    let parsed = if matches {
+        other(&text)
+    } else {
+        default(&text)
+    };
+    parsed.map_err(|e| e.in_file(path))
+}
+
+/// Parses TOML text into `T`; the error names the key at fault (`corridors[0].width`).
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, SimError> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| SimError::Config {
+        key: "<toml>".into(),
+        message: e.message().to_string(),
+    })?;
+    serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| SimError::Config {
+        key: e.path().to_string(),
+        message: e.inner().message().to_string(),
+    })
+}

@@ -52,27 +52,12 @@ impl CommandScript {
     /// Reads a `.toml` (`[[command]]` tables with `t`, `vx`, `vy`, `yaw_rate`, `mode`) or `.csv`
     /// (header `t,vx,vy,yaw_rate[,mode]`) file. Errors name the file and the key or line.
     pub fn load(path: &Path) -> Result<Self, SimError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SimError::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let is_csv = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        let parsed = if is_csv {
-            Self::from_csv_str(&text)
-        } else {
-            Self::from_toml_str(&text)
-        };
-        parsed.map_err(|e| e.in_file(path))
+        crate::error::load_by_extension(path, "csv", Self::from_csv_str, Self::from_toml_str)
     }
 
     /// Parses the TOML form.
     pub fn from_toml_str(text: &str) -> Result<Self, SimError> {
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| bad("<toml>", e.message().to_string()))?;
-        let file: ScriptFile = serde_path_to_error::deserialize(toml::Value::Table(table))
-            .map_err(|e| bad(e.path().to_string(), e.inner().message().to_string()))?;
+        let file: ScriptFile = crate::error::parse_toml(text)?;
         Self::new(file.command, |i, field| format!("command[{i}].{field}"))
     }
 

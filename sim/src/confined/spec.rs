@@ -182,27 +182,12 @@ impl WorldSpec {
     /// Reads a world file: JSON when the extension is `.json`, TOML otherwise. Errors name the
     /// file and the key (`corridors[1].width: ...`).
     pub fn from_file(path: &Path) -> Result<Self, SimError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SimError::File {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let is_json = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let parsed = if is_json {
-            Self::from_json_str(&text)
-        } else {
-            Self::from_toml_str(&text)
-        };
-        parsed.map_err(|e| e.in_file(path))
+        crate::error::load_by_extension(path, "json", Self::from_json_str, Self::from_toml_str)
     }
 
     /// Parses and validates the TOML form.
     pub fn from_toml_str(text: &str) -> Result<Self, SimError> {
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| bad("<toml>", e.message().to_string()))?;
-        let spec: Self = serde_path_to_error::deserialize(toml::Value::Table(table))
-            .map_err(|e| bad(e.path().to_string(), e.inner().message().to_string()))?;
+        let spec: Self = crate::error::parse_toml(text)?;
         spec.validate()?;
         Ok(spec)
     }
