@@ -102,7 +102,12 @@ fn a_broken_clip_is_an_error_naming_the_file_and_frame() {
 fn the_shipped_policies_track_their_clips_without_falling() {
     // A short version of the figures in docs/BENCHMARKS.md ("Imitation"): 4 episodes of 5 s
     // from the test seed (the full set is 32 episodes of 20 s).
-    for policy in ["imitate_walk", "imitate_run", "imitate_trot"] {
+    for policy in [
+        "imitate_walk",
+        "imitate_walk_deployable",
+        "imitate_run",
+        "imitate_trot",
+    ] {
         let eval = ok(&embody(&[
             "eval",
             "imitate",
