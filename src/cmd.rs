@@ -5,9 +5,12 @@ mod bench;
 mod checkpoint_cmd;
 mod confined_nav;
 mod confined_nav_play;
+mod explore;
 mod imitate;
 mod imitate_play;
 mod lm;
+mod maze;
+mod maze_viz;
 mod motion;
 mod play;
 mod plot;
@@ -49,6 +52,12 @@ enum Command {
     /// Motion clips: retarget a character's clip onto a robot.
     #[command(subcommand)]
     Motion(motion::MotionCommand),
+    /// Go-Explore phase 1: an archive of cells, returned to by restoring the simulator and
+    /// explored from with repeated random actions (archive, CSV and PNG in a run folder).
+    Explore(explore::ExploreArgs),
+    /// Go-Explore phase 2: the backward algorithm on an archive's best trajectory, then the
+    /// success rate from the task's start without restores, with the simulator's noise on.
+    Robustify(explore::RobustifyArgs),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -66,5 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Attack(args) => attack::run_attack(args),
         Command::Lm(cmd) => lm::run(cmd),
         Command::Motion(cmd) => motion::run(cmd),
+        Command::Explore(args) => explore::run_explore(args),
+        Command::Robustify(args) => explore::run_robustify(args),
     }
 }

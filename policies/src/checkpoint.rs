@@ -252,10 +252,23 @@ pub fn save_rollout<S: Serialize>(
 ) -> Result<(), PolicyError> {
     std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
     let path = dir.join(ROLLOUT_FILE);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    ciborium::into_writer(rollout, &mut gz).map_err(|e| file_err(&path, e))?;
-    let bytes = gz.finish().map_err(|e| file_err(&path, e))?;
+    let bytes = cbor_gz(rollout).map_err(|e| file_err(&path, e))?;
     write_atomic(&path, &bytes)
+}
+
+/// gzip-compressed CBOR of `value`. CBOR is written to memory first and compressed in one go:
+/// flate2's writer clears its 32 KiB output buffer on every write, and CBOR writes each number
+/// of a heightfield or weight array apart, so streaming costs a buffer clear per number.
+pub fn cbor_gz<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    let mut cbor = Vec::new();
+    ciborium::into_writer(value, &mut cbor).map_err(|e| e.to_string())?;
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(cbor.len() / 4),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(&cbor).map_err(|e| e.to_string())?;
+    gz.finish().map_err(|e| e.to_string())
 }
 
 /// Reads the rollout state of checkpoint folder `dir`; `Ok(None)` when the checkpoint has none

@@ -50,6 +50,14 @@ pub struct TrainConfig {
     /// snapshots (`policies::runner::GroupRolloutConfig`; keys reported as `grpo.<key>`).
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub grpo: toml::Table,
+    /// Go-Explore phase 1 (`embody explore TASK`, `policies::explore::ExploreConfig`; keys
+    /// reported as `explore.<key>`).
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub explore: toml::Table,
+    /// Go-Explore phase 2, the backward algorithm (`embody robustify TASK`,
+    /// `policies::explore::robustify::RobustifyConfig`; keys reported as `robustify.<key>`).
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub robustify: toml::Table,
     /// Sections of the task's hosted agents by name (`[agents.disturber]`), complete after
     /// loading (the policy's settings fill what a section leaves out).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -159,6 +167,24 @@ impl TrainConfig {
     /// name the key under `grpo.`.
     pub fn grpo_config(&self) -> Result<crate::runner::GroupRolloutConfig, PolicyError> {
         section(&self.grpo, "grpo")
+    }
+
+    /// The `[explore]` table as Go-Explore's phase-1 settings (defaults for missing keys,
+    /// checked); errors name the key under `explore.`.
+    pub fn explore_config(&self) -> Result<crate::explore::ExploreConfig, PolicyError> {
+        let c: crate::explore::ExploreConfig = section(&self.explore, "explore")?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The `[robustify]` table as the backward algorithm's settings (checked); errors name the
+    /// key under `robustify.`.
+    pub fn robustify_config(
+        &self,
+    ) -> Result<crate::explore::robustify::RobustifyConfig, PolicyError> {
+        let c: crate::explore::robustify::RobustifyConfig = section(&self.robustify, "robustify")?;
+        c.validate()?;
+        Ok(c)
     }
 
     /// The resolved configuration as TOML (written next to every checkpoint).

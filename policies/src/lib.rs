@@ -30,6 +30,8 @@ pub mod device;
 #[cfg(feature = "rl")]
 pub mod dist;
 mod error;
+#[cfg(feature = "train")]
+pub mod explore;
 #[cfg(feature = "rl")]
 pub mod lm;
 pub mod manifest;

@@ -1,8 +1,12 @@
 //! The environment API: one environment ([`Env`]) and the batched [`VecEnv`] over flat `f32`
 //! buffers, stepped in parallel with rayon.
 
+pub mod cells;
+mod count_bonus;
 mod vec_env;
 
+pub use cells::{CellConfig, CellFeatures, CellFunction, CellKey};
+pub use count_bonus::{CountBonus, CountBonusSnapshot};
 pub use vec_env::{EpisodeStats, SlotSnapshot, VecEnv};
 
 use crate::error::SimError;

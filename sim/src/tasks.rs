@@ -5,5 +5,6 @@ pub mod cartpole;
 pub mod confined_nav;
 pub mod imitate;
 pub mod locomotion;
+pub mod maze;
 pub mod pendulum;
 pub mod stand;

@@ -55,6 +55,7 @@ pub fn run_confined_nav_play(args: PlayArgs) -> anyhow::Result<()> {
             let name = match task.strategy {
                 Strategy::Hierarchical => "hierarchical",
                 Strategy::EndToEnd => "end_to_end",
+                Strategy::Commanded => "commanded",
             };
             (task, name)
         }

@@ -29,58 +29,86 @@ fn font_available() -> bool {
 /// constrained policy's run: the H-infinity disturber): cost against its bound, the multiplier,
 /// and the disturber's mean force, over environment steps. Does nothing for runs without them.
 pub fn constraint_curve(run_dir: &Path) -> anyhow::Result<()> {
-    let csv = run_dir.join("metrics.csv");
+    column_panels(
+        &run_dir.join("metrics.csv"),
+        &run_dir.join("constraint_curve.png"),
+        "total_steps",
+        &[
+            (
+                "cost / bound per step",
+                &[("cost", RED), ("cost_bound", BLUE)],
+            ),
+            ("Lagrange multiplier", &[("multiplier", BLACK)]),
+            ("disturber force (N)", &[("force_n", MAGENTA)]),
+        ],
+    )
+}
+
+/// Draws `explore.png` in a Go-Explore run folder from its explore.csv: cells in the archive,
+/// the best score and the archive's size, over environment steps.
+pub fn explore_curve(run_dir: &Path) -> anyhow::Result<()> {
+    column_panels(
+        &run_dir.join("explore.csv"),
+        &run_dir.join("explore.png"),
+        "env_steps",
+        &[
+            ("cells in the archive", &[("cells", BLUE)]),
+            ("best score", &[("best_score", RED)]),
+            ("archive size (MB)", &[("archive_mb", BLACK)]),
+        ],
+    )
+}
+
+/// One panel per entry of `panels` (a title and its columns with colours), stacked, each
+/// against column `x` of the CSV file `csv`, written to `out`. Does nothing when a column is
+/// missing or no row parses.
+type Panel<'a> = (&'a str, &'a [(&'a str, RGBColor)]);
+
+fn column_panels(csv: &Path, out: &Path, x: &str, panels: &[Panel]) -> anyhow::Result<()> {
     let text =
-        std::fs::read_to_string(&csv).with_context(|| format!("reading {}", csv.display()))?;
+        std::fs::read_to_string(csv).with_context(|| format!("reading {}", csv.display()))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
     let at = |name: &str| header.iter().position(|h| *h == name);
-    let (Some(steps), Some(cost), Some(bound), Some(multiplier), Some(force)) = (
-        at("total_steps"),
-        at("cost"),
-        at("cost_bound"),
-        at("multiplier"),
-        at("force_n"),
-    ) else {
+    let mut columns = vec![x];
+    columns.extend(panels.iter().flat_map(|(_, cs)| cs.iter().map(|(c, _)| *c)));
+    let Some(index) = columns
+        .iter()
+        .map(|c| at(c))
+        .collect::<Option<Vec<usize>>>()
+    else {
         return Ok(());
     };
-    let rows: Vec<[f64; 5]> = lines
+    let rows: Vec<Vec<f64>> = lines
         .filter_map(|l| {
             let c: Vec<&str> = l.split(',').collect();
-            let get = |i: usize| c.get(i)?.parse::<f64>().ok().filter(|v| v.is_finite());
-            Some([
-                get(steps)?,
-                get(cost)?,
-                get(bound)?,
-                get(multiplier)?,
-                get(force)?,
-            ])
+            index
+                .iter()
+                .map(|&i| c.get(i)?.parse::<f64>().ok().filter(|v| v.is_finite()))
+                .collect()
         })
         .collect();
     if rows.is_empty() {
         return Ok(());
     }
-    let out = run_dir.join("constraint_curve.png");
-    let root = BitMapBackend::new(&out, (900, 900)).into_drawing_area();
+    let root = BitMapBackend::new(out, (900, 300 * panels.len() as u32)).into_drawing_area();
     root.fill(&WHITE)?;
     let labels = font_available();
     let x_max = rows.iter().map(|r| r[0]).fold(1.0, f64::max);
-    let panels = root.split_evenly((3, 1));
-    let series: [(&str, &[(usize, RGBColor)]); 3] = [
-        ("cost / bound per step", &[(1, RED), (2, BLUE)]),
-        ("Lagrange multiplier", &[(3, BLACK)]),
-        ("disturber force (N)", &[(4, MAGENTA)]),
-    ];
-    for (panel, (name, columns)) in panels.iter().zip(series) {
+    let areas = root.split_evenly((panels.len(), 1));
+    let mut next = 1;
+    for (area, (name, cs)) in areas.iter().zip(panels) {
+        let cols: Vec<usize> = (next..next + cs.len()).collect();
+        next += cs.len();
         let y_max = rows
             .iter()
-            .flat_map(|r| columns.iter().map(|(c, _)| r[*c]))
+            .flat_map(|r| cols.iter().map(|&c| r[c]))
             .fold(1e-6, f64::max);
-        let mut builder = ChartBuilder::on(panel);
+        let mut builder = ChartBuilder::on(area);
         builder.margin(12);
         if labels {
             builder
-                .caption(name, ("sans-serif", 18))
+                .caption(*name, ("sans-serif", 18))
                 .x_label_area_size(30)
                 .y_label_area_size(70);
         }
@@ -92,9 +120,9 @@ pub fn constraint_curve(run_dir: &Path) -> anyhow::Result<()> {
             mesh.disable_x_axis().disable_y_axis();
         }
         mesh.draw()?;
-        for (c, color) in columns {
+        for (&c, (_, color)) in cols.iter().zip(cs.iter()) {
             chart.draw_series(LineSeries::new(
-                rows.iter().map(|r| (r[0], r[*c])),
+                rows.iter().map(|r| (r[0], r[c])),
                 color.stroke_width(2),
             ))?;
         }

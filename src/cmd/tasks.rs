@@ -3,6 +3,7 @@
 //! other code matches on task names. A new task adds one entry (and its `VizEnv` impl).
 
 use super::bench::train::{BenchTrainArgs, TrainBench, bench_task};
+use super::explore::{ExploreArgs, RobustifyArgs};
 use super::play::{PlayArgs, run_locomotion_play};
 use super::train::{EvalArgs, TrainArgs, print_eval, print_locomotion_eval, train_task};
 use anyhow::Context;
@@ -33,7 +34,17 @@ pub struct TaskEntry {
     pub play: Option<fn(PlayArgs) -> anyhow::Result<()>>,
     /// Times the training loop (`embody bench train`).
     pub bench: fn(&BenchTrainArgs, &TrainConfig) -> anyhow::Result<TrainBench>,
+    /// Go-Explore phase 1 into a run folder (`embody explore`), for tasks with snapshots and
+    /// cell features.
+    pub explore: Option<ExploreFn>,
+    /// Go-Explore phase 2 from an archive's run folder into a run folder (`embody robustify`).
+    pub robustify: Option<RobustifyFn>,
 }
+
+/// `embody explore TASK`: arguments, config, run folder.
+pub type ExploreFn = fn(&ExploreArgs, &TrainConfig, &Path) -> anyhow::Result<()>;
+/// `embody robustify TASK`: arguments, config, the archive's run folder, run folder.
+pub type RobustifyFn = fn(&RobustifyArgs, &TrainConfig, &Path, &Path) -> anyhow::Result<()>;
 
 /// Every task.
 pub static TASKS: &[TaskEntry] = &[
@@ -54,6 +65,8 @@ pub static TASKS: &[TaskEntry] = &[
             let (n, seed) = (config.runner.num_envs, config.seed);
             bench_task(cartpole_venv(n, seed), args, config)
         },
+        explore: None,
+        robustify: None,
     },
     TaskEntry {
         name: "pendulum",
@@ -72,6 +85,8 @@ pub static TASKS: &[TaskEntry] = &[
             let (n, seed) = (config.runner.num_envs, config.seed);
             bench_task(pendulum_venv(n, seed), args, config)
         },
+        explore: None,
+        robustify: None,
     },
     TaskEntry {
         name: "locomotion",
@@ -104,6 +119,8 @@ pub static TASKS: &[TaskEntry] = &[
             let (n, seed) = (config.runner.num_envs, config.seed);
             bench_task(locomotion_venv(config, n, seed)?, args, config)
         },
+        explore: None,
+        robustify: None,
     },
     TaskEntry {
         name: "imitate",
@@ -128,6 +145,8 @@ pub static TASKS: &[TaskEntry] = &[
                 config,
             )
         },
+        explore: None,
+        robustify: None,
     },
     TaskEntry {
         name: super::confined_nav::TASK,
@@ -153,6 +172,26 @@ pub static TASKS: &[TaskEntry] = &[
                 config,
             )
         },
+        explore: None,
+        robustify: None,
+    },
+    TaskEntry {
+        name: super::maze::TASK,
+        about: "a legged robot looking for the exit of a maze, rewarded only there (Go-Explore's \
+                hard-exploration task; walks with the confined-nav waypoint follower)",
+        train: |args, config, dir| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            train_task(super::maze::maze_venv(config, n, seed)?, args, config, dir)
+        },
+        eval: super::maze::eval_maze,
+        contract: |_| Ok(None),
+        play: None,
+        bench: |args, config| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            bench_task(super::maze::maze_venv(config, n, seed)?, args, config)
+        },
+        explore: Some(super::maze::explore_maze),
+        robustify: Some(super::maze::robustify_maze),
     },
 ];
 

@@ -109,15 +109,16 @@ pub struct EvalArgs {
     pub worlds: usize,
 }
 
+/// What a training run did (`embody train --json`).
 #[derive(Serialize)]
-struct TrainSummary {
-    task: String,
-    run_dir: PathBuf,
-    iterations: usize,
-    total_steps: u64,
-    mean_return: f32,
-    mean_episode_length: f32,
-    wall_s: f32,
+pub(crate) struct TrainSummary {
+    pub task: String,
+    pub run_dir: PathBuf,
+    pub iterations: usize,
+    pub total_steps: u64,
+    pub mean_return: f32,
+    pub mean_episode_length: f32,
+    pub wall_s: f32,
 }
 
 /// Runs `embody train`.
@@ -195,8 +196,36 @@ pub(crate) fn train_task<E: Env + super::train_viz::VizEnv>(
         return grpo_train_loop(&mut runner, config, run_dir, args.json);
     }
     let mut viz = super::train_viz::TrainViz::open(&args.viz, &runner, run_dir, args.json)?;
-    train_loop(&mut runner, config, run_dir, args.json, &mut viz)
+    let summary = train_loop(
+        &mut runner,
+        config,
+        run_dir,
+        args.json,
+        &mut viz,
+        &mut NoHook,
+    )?;
+    print_train_summary(&summary, args.json)
 }
+
+/// What a training loop around PPO adds to it: work after each iteration (moving a
+/// curriculum the runner does not know) and files saved with each checkpoint.
+pub(crate) trait LoopHook<E: Env> {
+    /// After each iteration, before its checkpoint.
+    fn after_iteration(&mut self, runner: &mut OnPolicyRunner<E>) -> anyhow::Result<()> {
+        let _ = runner;
+        Ok(())
+    }
+    /// Before each checkpoint is written into `checkpoint_dir` (its `state.json` comes last).
+    fn before_save(&mut self, checkpoint_dir: &Path) -> anyhow::Result<()> {
+        let _ = checkpoint_dir;
+        Ok(())
+    }
+}
+
+/// Plain PPO: no hook.
+pub(crate) struct NoHook;
+
+impl<E: Env> LoopHook<E> for NoHook {}
 
 /// GRPO on a robot task: group rollouts from shared env snapshots until PPO's env-step budget
 /// is spent; metrics.csv (the PPO columns a learning curve needs), the learning-curve PNG and
@@ -296,13 +325,16 @@ fn constraint_columns(update: &policies::algo::UpdateStats) -> String {
     }
 }
 
-fn train_loop<E: Env + super::train_viz::VizEnv>(
+/// PPO iterations until `runner.max_iterations`: metrics.csv, checkpoints every
+/// `runner.save_interval`, the learning-curve PNG; `json` hides the progress bar.
+pub(crate) fn train_loop<E: Env + super::train_viz::VizEnv>(
     runner: &mut OnPolicyRunner<E>,
     config: &TrainConfig,
     run_dir: &Path,
     json: bool,
     viz: &mut super::train_viz::TrainViz,
-) -> anyhow::Result<()> {
+    hook: &mut dyn LoopHook<E>,
+) -> anyhow::Result<TrainSummary> {
     std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
     let csv_path = run_dir.join("metrics.csv");
     let new_csv = !csv_path.exists() || runner.iteration() == 0;
@@ -415,9 +447,13 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             s.steps_per_s, s.mean_return, s.mean_episode_length
         ));
         bar.inc(1);
+        hook.after_iteration(runner)?;
         let done = runner.iteration();
         if done % config.runner.save_interval.max(1) == 0 || done == total {
-            runner.save_checkpoint(&checkpoint::checkpoint_dir(run_dir), config)?;
+            let dir = checkpoint::checkpoint_dir(run_dir);
+            std::fs::create_dir_all(&dir)?;
+            hook.before_save(&dir)?;
+            runner.save_checkpoint(&dir, config)?;
         }
         last = Some(s);
     }
@@ -430,7 +466,7 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
         eprintln!("warning: no constraint plot: {e:#}");
     }
     let last = last.unwrap_or_default();
-    let summary = TrainSummary {
+    Ok(TrainSummary {
         task: config.task.clone(),
         run_dir: run_dir.to_path_buf(),
         iterations: runner.iteration(),
@@ -438,9 +474,13 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
         mean_return: last.mean_return,
         mean_episode_length: last.mean_episode_length,
         wall_s: start.elapsed().as_secs_f32(),
-    };
+    })
+}
+
+/// Prints what a training run did (one JSON object with `json`).
+fn print_train_summary(summary: &TrainSummary, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string(&summary)?);
+        println!("{}", serde_json::to_string(summary)?);
     } else {
         println!(
             "trained {} for {} iterations ({} steps) in {:.1} s: mean return {:.1}; run folder {}",
@@ -449,7 +489,7 @@ fn train_loop<E: Env + super::train_viz::VizEnv>(
             summary.total_steps,
             summary.wall_s,
             summary.mean_return,
-            run_dir.display()
+            summary.run_dir.display()
         );
     }
     Ok(())

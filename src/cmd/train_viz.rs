@@ -7,7 +7,7 @@ use sim::env::Env;
 use std::path::{Path, PathBuf};
 
 /// Rerun options of `embody train`.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct RerunArgs {
     /// Record training to Rerun (needs the `rerun` feature): returns, losses, KL, learning rate,
     /// steps/s, reward terms, and the first --rerun-envs environments at the end of every
@@ -51,6 +51,21 @@ impl VizEnv for sim::tasks::confined_nav::ConfinedNavEnv {
     fn viz_world(&self) -> Option<(&sim::RobotWorld, &sim::Terrain, Option<[f32; 3]>)> {
         let walk = self.locomotion();
         Some((walk.world(), walk.terrain(), Some(walk.command())))
+    }
+}
+impl VizEnv for sim::tasks::maze::MazeEnv {
+    fn viz_world(&self) -> Option<(&sim::RobotWorld, &sim::Terrain, Option<[f32; 3]>)> {
+        self.nav().viz_world()
+    }
+}
+impl<E: sim::env::CellFeatures + VizEnv> VizEnv for sim::env::CountBonus<E> {
+    fn viz_world(&self) -> Option<(&sim::RobotWorld, &sim::Terrain, Option<[f32; 3]>)> {
+        self.inner().viz_world()
+    }
+}
+impl<E: sim::env::Env + VizEnv> VizEnv for policies::explore::robustify::DemoStarts<E> {
+    fn viz_world(&self) -> Option<(&sim::RobotWorld, &sim::Terrain, Option<[f32; 3]>)> {
+        self.inner().viz_world()
     }
 }
 impl VizEnv for sim::tasks::cartpole::CartPoleEnv {}

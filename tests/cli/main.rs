@@ -5,6 +5,7 @@
 mod checkpoint;
 mod confined_nav;
 mod disturber;
+mod explore;
 mod imitate;
 mod lm;
 mod play;

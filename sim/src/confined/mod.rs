@@ -9,9 +9,11 @@
 //! - [`generate`], [`WorldRanges`], [`test_set`]: seeded worlds by difficulty level and the
 //!   held-out test set.
 //! - [`Planner`]: A* over position and body height (crouching), with the robot's clearance.
+//! - [`MazeSpec`]: seeded mazes with dead ends (the hard-exploration task of Go-Explore).
 
 mod generator;
 mod grid;
+mod maze;
 mod planner;
 mod spec;
 #[cfg(test)]
@@ -22,6 +24,7 @@ pub use generator::{
     measure, near_centre_line, test_set,
 };
 pub use grid::{OPEN_CEILING, VOID_DEPTH, WorldGrid};
+pub use maze::{Maze, MazeSpec};
 pub use planner::{NoPath, Plan, Planner, PlannerConfig, Waypoint};
 pub use spec::{
     Corridor, MAX_GRID_VERTICES, Obstacle, ObstacleShape, Pose2, Region, Side, WorldSpec,

@@ -544,6 +544,45 @@ impl Recorder {
             .map_err(err)
     }
 
+    /// Logs points at entity `path` (world frame) with one colour each (e.g. the cells of a
+    /// Go-Explore archive).
+    pub fn log_points(
+        &self,
+        path: &str,
+        points: &[[f32; 3]],
+        colors: &[[u8; 3]],
+        radius: f32,
+    ) -> Result<(), SimError> {
+        self.rec
+            .log(
+                path,
+                &rerun::Points3D::new(points.iter().copied())
+                    .with_radii([radius])
+                    .with_colors(
+                        colors
+                            .iter()
+                            .map(|c| rerun::Color::from_rgb(c[0], c[1], c[2])),
+                    ),
+            )
+            .map_err(err)
+    }
+
+    /// Logs a line through `points` at entity `path` (world frame).
+    pub fn log_line(
+        &self,
+        path: &str,
+        points: &[[f32; 3]],
+        color: [u8; 3],
+    ) -> Result<(), SimError> {
+        self.rec
+            .log(
+                path,
+                &rerun::LineStrips3D::new([points.to_vec()])
+                    .with_colors([rerun::Color::from_rgb(color[0], color[1], color[2])]),
+            )
+            .map_err(err)
+    }
+
     /// Logs one scalar at `path` (e.g. `train/kl`) at the current time.
     pub fn log_scalar(&self, path: &str, value: f64) -> Result<(), SimError> {
         self.rec

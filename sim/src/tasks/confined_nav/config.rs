@@ -14,6 +14,9 @@ pub enum Strategy {
     Hierarchical,
     /// The goal only, no planner: the end-to-end baseline.
     EndToEnd,
+    /// Waypoints set from outside ([`super::ConfinedNavEnv::set_path`]): a higher-level
+    /// policy's subgoals (the maze task). The goal in the observation is the path's last point.
+    Commanded,
 }
 
 /// How waypoints become a velocity command `[vx, vy, yaw rate]` (the command slot of the

@@ -198,6 +198,44 @@ impl ConfinedNavEnv {
             world.map(|w| Self::episode_world(w.spec.clone(), Some(w.seed), &self.planner_config));
     }
 
+    /// Fixes the world of the following episodes to `spec` (a maze, a world built in code).
+    pub fn set_world_spec(&mut self, spec: WorldSpec) {
+        self.fixed = Some(Self::episode_world(spec, None, &self.planner_config));
+    }
+
+    /// Sets the path to follow from now on (the [`Strategy::Commanded`] strategy): waypoints
+    /// `[x, y]` and the base height above the floor to hold from each, and rewrites the
+    /// waypoint, goal and command entries of `obs` (the observation the next action is chosen
+    /// on). An empty path stands still.
+    pub fn set_path(&mut self, path: &[[f32; 2]], base_heights: &[f32], obs: &mut [f32]) {
+        let base = self.inner.world().base_state();
+        let p = [base.pos_w.x, base.pos_w.y];
+        self.path.clear();
+        self.path.push(p);
+        self.path.extend_from_slice(path);
+        self.base_heights.clear();
+        self.base_heights
+            .push(base_heights.first().copied().unwrap_or(self.nominal_height));
+        self.base_heights.extend(
+            (0..path.len()).map(|i| base_heights.get(i).copied().unwrap_or(self.nominal_height)),
+        );
+        self.next = 1.min(self.path.len() - 1);
+        let command = self.pursuit_command();
+        self.inner.set_command(command);
+        self.inner.reobserve(&mut obs[..self.inner_dim]);
+        self.write_extras(obs);
+    }
+
+    /// The planner settings for this robot (clearance, body heights, head margin).
+    pub fn planner_config(&self) -> &PlannerConfig {
+        &self.planner_config
+    }
+
+    /// The nominal base height when standing (m).
+    pub fn nominal_height(&self) -> f32 {
+        self.nominal_height
+    }
+
     /// The robot's size the worlds are drawn for.
     pub fn robot_size(&self) -> RobotSize {
         self.size
@@ -256,7 +294,7 @@ impl ConfinedNavEnv {
         let from = self.next.saturating_sub(1);
         let (target, dir) = point_ahead(&self.path, from, p, self.config.pursuit.lookahead_m);
         let target_yaw = match self.config.strategy {
-            Strategy::Hierarchical => dir,
+            Strategy::Hierarchical | Strategy::Commanded => dir,
             Strategy::EndToEnd => (target[1] - p[1]).atan2(target[0] - p[0]),
         };
         command_towards(&self.config.pursuit, p, yaw, target, target_yaw)
@@ -318,6 +356,13 @@ impl ConfinedNavEnv {
                 self.next = 1;
                 true
             }
+            Strategy::Commanded => {
+                // Stand where it is until a path is set.
+                self.path = vec![from];
+                self.base_heights = vec![self.nominal_height];
+                self.next = 0;
+                true
+            }
             Strategy::Hierarchical => match w.planner.plan(from, goal) {
                 Ok(plan) => {
                     self.path = plan.waypoints.iter().map(|p| [p.x, p.y]).collect();
@@ -342,6 +387,7 @@ impl ConfinedNavEnv {
         };
         match self.config.strategy {
             Strategy::EndToEnd => dist(p, *last),
+            Strategy::Commanded => self.world.as_ref().map_or(0.0, |w| dist(p, w.spec.goal)),
             Strategy::Hierarchical => {
                 let rest: f32 = self.path[self.next..]
                     .windows(2)
@@ -404,7 +450,10 @@ impl ConfinedNavEnv {
                     - self.nominal_height);
             at += WAYPOINT_OBS;
         }
-        let goal = self.world.as_ref().map_or(p, |w| w.spec.goal);
+        let goal = match self.config.strategy {
+            Strategy::Commanded => self.path.last().copied().unwrap_or(p),
+            _ => self.world.as_ref().map_or(p, |w| w.spec.goal),
+        };
         let (gx, gy) = local(goal);
         obs[at] = (gx / 5.0).clamp(-1.0, 1.0);
         obs[at + 1] = (gy / 5.0).clamp(-1.0, 1.0);
