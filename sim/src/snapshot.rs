@@ -42,6 +42,12 @@ impl PhysicsSnapshot {
         w.islands.clone_from(&self.islands);
         w.broad_phase.clone_from(&self.broad_phase);
         w.narrow_phase.clone_from(&self.narrow_phase);
+        // The CCD solver caches the fixed colliders it sweeps against and refreshes the cache
+        // only on the collider set's change flags, which the restored set carries over: a
+        // world whose static colliders were replaced since (a reset installing a new floor)
+        // would sweep against handles the restored set does not have. The cache is derived
+        // from the colliders, so a fresh solver rebuilds the same list.
+        w.ccd_solver = CCDSolver::new();
     }
 }
 
@@ -82,6 +88,11 @@ pub struct WorldSnapshot {
     physics: PhysicsSnapshot,
     targets: Vec<Vec<f32>>,
     statics: Vec<ColliderHandle>,
+    /// Name and role of each static collider: a scene restored into one built otherwise (a
+    /// confined world's ceiling added by a reset the target never had) gets the same list.
+    /// Empty in snapshots written before it existed; those map handles onto the list in place.
+    #[serde(default)]
+    static_roles: Vec<(String, crate::scene::StaticRole)>,
 }
 
 impl WorldSnapshot {
@@ -90,6 +101,7 @@ impl WorldSnapshot {
             physics: PhysicsSnapshot::capture(&s.world),
             targets: s.articulations.iter().map(|a| a.targets.clone()).collect(),
             statics: s.statics.iter().map(|g| g.collider).collect(),
+            static_roles: s.statics.iter().map(|g| (g.name.clone(), g.role)).collect(),
         }
     }
 
@@ -98,8 +110,21 @@ impl WorldSnapshot {
         for (a, t) in s.articulations.iter_mut().zip(&self.targets) {
             a.targets.clone_from(t);
         }
-        for (g, h) in s.statics.iter_mut().zip(&self.statics) {
-            g.collider = *h;
+        if self.static_roles.len() == self.statics.len() && !self.statics.is_empty() {
+            s.statics = self
+                .statics
+                .iter()
+                .zip(&self.static_roles)
+                .map(|(h, (name, role))| crate::scene::StaticGeometry {
+                    name: name.clone(),
+                    collider: *h,
+                    role: *role,
+                })
+                .collect();
+        } else {
+            for (g, h) in s.statics.iter_mut().zip(&self.statics) {
+                g.collider = *h;
+            }
         }
     }
 }

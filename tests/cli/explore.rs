@@ -4,7 +4,7 @@
 use super::disturber::{embody, ok};
 
 /// A maze of two junctions 1 m apart and a small search.
-const TINY: [&str; 12] = [
+pub(crate) const TINY: [&str; 12] = [
     "--set",
     "env.maze.rows=1",
     "--set",
@@ -136,4 +136,20 @@ fn robustify_without_a_goal_in_the_archive_says_so() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("maze"));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_shipped_robustified_policy_reaches_the_exit_without_restores() {
+    // A short version of docs/BENCHMARKS.md ("Go-Explore"): 16 of the 50 test episodes, from
+    // the maze's start with the simulator's noise on (the full set: 0.78).
+    let eval = ok(&embody(&[
+        "eval",
+        "maze",
+        "--checkpoint",
+        "assets/policies/maze_robust",
+        "--episodes",
+        "16",
+        "--json",
+    ]));
+    assert!(eval["success_rate"].as_f64() >= Some(0.6), "{eval}");
 }

@@ -286,3 +286,31 @@ fn play_confined_nav_records_the_world_the_plan_and_the_robot() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn explore_recording_shows_the_maze_the_cells_per_save_and_the_best_trajectory() {
+    let dir = tmp("explore");
+    let rrd = dir.join("explore.rrd");
+    let out = run_ok(
+        embody()
+            .args(["explore", "maze", "--seed", "3", "--json", "--out"])
+            .arg(dir.join("search"))
+            .arg("--rrd")
+            .arg(&rrd)
+            .args(super::explore::TINY),
+    );
+    let v: Value = serde_json::from_str(out.lines().last().unwrap_or_default()).expect("JSON");
+    let rounds = v["rounds"].as_u64().expect("rounds");
+    let s = summary(&rrd);
+    assert_eq!(entity(&s, "world/maze/floor")["static"], true);
+    assert_eq!(entity(&s, "world/maze/ceiling")["static"], true);
+    // Cells at every save (every 2 rounds) and once more at the end.
+    let cells = entity(&s, "world/archive/cells");
+    let saves = cells["iteration"].as_u64().expect("iteration timeline");
+    assert!(
+        saves >= rounds / 2,
+        "{saves} saves of {rounds} rounds: {cells}"
+    );
+    assert_eq!(v["goal_reached"], true, "{v}");
+    assert!(entity(&s, "world/archive/best_trajectory")["rows"].as_u64() >= Some(1));
+}

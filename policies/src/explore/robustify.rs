@@ -355,6 +355,10 @@ impl<E: Env> Env for DemoStarts<E> {
             "demo_start_point",
             self.backward.point.load(Ordering::SeqCst) as f32,
         ));
+        levels.push((
+            "demo_success_rate",
+            self.backward.success_rate().unwrap_or(0.0),
+        ));
         levels
     }
     fn hosted_agents(&self) -> Vec<HostedAgent> {

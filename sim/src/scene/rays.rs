@@ -9,7 +9,7 @@ use super::Scene;
 use rapier3d::prelude::*;
 
 /// What a scan treats a static shape as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StaticRole {
     /// Ground, terrain, obstacles standing on the floor: what height scans see.
     Floor,

@@ -39,6 +39,8 @@ pub struct MazeEnv {
     skill_steps_total: u64,
     /// Ray directions in the heading frame.
     rays: Vec<[f32; 2]>,
+    /// Episodes of this env that reached the exit (all episodes so far).
+    exits: u32,
 }
 
 /// The complete state of a [`MazeEnv`]: the navigation env's (physics, RNG, clocks), the
@@ -48,6 +50,8 @@ pub struct MazeSnapshot {
     nav: ConfinedNavSnapshot,
     low_obs: Vec<f32>,
     steps: u32,
+    #[serde(default)]
+    exits: u32,
 }
 
 impl MazeEnv {
@@ -66,8 +70,10 @@ impl MazeEnv {
         nav_config.strategy = Strategy::Commanded;
         nav_config.world = None;
         nav_config.goal_radius = config.goal_radius;
-        // The maze keeps time; the walking env must not end the episode first.
+        // The maze keeps time; the walking env must not end the episode first (nor start one
+        // part-way through its clock after a reseed, as legged_gym spreads episodes).
         nav_config.episode_s = config.episode_s + 10.0;
+        nav_config.locomotion.random_episode_start = false;
         if !config.sim_noise {
             nav_config.locomotion.noise.level = 0.0;
             nav_config.locomotion.friction_range = [1.0, 1.0];
@@ -109,6 +115,7 @@ impl MazeEnv {
             max_steps: max_steps.max(1),
             skill_steps_total: 0,
             rays,
+            exits: 0,
         })
     }
 
@@ -291,6 +298,7 @@ impl Env for MazeEnv {
         self.observe(obs);
         let e = self.nav.episode();
         let terminated = e.reached_goal || e.fell;
+        self.exits += u32::from(e.reached_goal);
         StepOutcome {
             reward: if e.reached_goal { 1.0 } else { 0.0 },
             terminated,
@@ -303,6 +311,7 @@ impl Env for MazeEnv {
             nav: self.nav.snapshot(),
             low_obs: self.low_obs.clone(),
             steps: self.steps,
+            exits: self.exits,
         }
     }
 
@@ -310,6 +319,7 @@ impl Env for MazeEnv {
         self.nav.restore(&s.nav);
         self.low_obs.clone_from(&s.low_obs);
         self.steps = s.steps;
+        self.exits = s.exits;
     }
 
     fn step_info(&self) -> StepInfo {
@@ -318,6 +328,12 @@ impl Env for MazeEnv {
             fall: Some(e.fell),
             success: Some(e.reached_goal),
         }
+    }
+
+    fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {
+        // Not a curriculum: the count of exits reached, so a run's metrics.csv shows whether
+        // any training episode found the exit (its mean over envs times the env count).
+        vec![("exits_reached", self.exits as f32)]
     }
 
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {

@@ -21,8 +21,8 @@ impl Skill for Stand {
     }
 }
 
-/// A skill that reads its observation: joint targets from the waypoint entries, so the physics
-/// depends on every path the maze sets.
+/// A skill that reads its observation: joint targets from the waypoint entries and the ceiling
+/// scan, so the physics depends on every path the maze sets and on the ceiling it sees.
 struct Sway {
     obs: usize,
     act: usize,
@@ -36,9 +36,9 @@ impl Skill for Sway {
         self.act
     }
     fn act(&mut self, obs: &[f32], action: &mut [f32]) {
-        let tail = &obs[obs.len() - 60..];
+        let (head, scan) = (&obs[obs.len() - 60..], &obs[obs.len() - 45..]);
         for (i, a) in action.iter_mut().enumerate() {
-            *a = 0.3 * tail[i % tail.len()].tanh();
+            *a = 0.3 * head[i % head.len()].tanh() + 0.2 * (scan[(7 * i) % 45] - 0.4);
         }
     }
 }
