@@ -12,29 +12,38 @@ use sim::env::CellFeatures;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Arguments of `embody explore`.
+/// Options both Go-Explore phases take: config, seed, run folder, overrides, resume, JSON.
 #[derive(Debug, Args)]
-pub struct ExploreArgs {
-    /// Task to explore (one with snapshots and cell features): maze.
-    pub task: String,
-    /// Configuration file (default: assets/configs/<task>.toml).
+pub struct PhaseOptions {
+    /// Configuration file (explore: assets/configs/<task>.toml; robustify: the archive run's
+    /// config.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Seed of the search (overrides the config's).
+    /// Seed (overrides the config's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Run folder (default: runs/explore-<task>-<unix time>).
+    /// Run folder (default: runs/<explore|robustify>-<task>-<unix time>).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override a config value, e.g. `--set explore.max_env_steps=50000` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
-    /// Continue the search in --out from its saved archive.
+    /// Continue the run in --out from what it saved (the archive, or the last checkpoint).
     #[arg(long)]
     pub resume: bool,
     /// Print one JSON object with the final figures.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `embody explore`.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// Task to explore (one with snapshots and cell features): maze.
+    pub task: String,
+    /// Config, seed, run folder, overrides, resume, JSON.
+    #[command(flatten)]
+    pub run: PhaseOptions,
     /// Save a Rerun recording of the archive's cells in 3D to FILE (.rrd); needs the `rerun`
     /// feature.
     #[arg(long, value_name = "FILE")]
@@ -49,21 +58,9 @@ pub struct RobustifyArgs {
     /// The phase-1 run folder (or its archive.cbor.gz).
     #[arg(long)]
     pub archive: PathBuf,
-    /// Configuration file (default: the archive run's config.toml).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Seed of the training run (overrides the config's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Run folder (default: runs/robustify-<task>-<unix time>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Override a config value, e.g. `--set runner.max_iterations=200` (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub overrides: Vec<String>,
-    /// Continue the run in --out from its last checkpoint.
-    #[arg(long)]
-    pub resume: bool,
+    /// Config, seed, run folder, overrides, resume, JSON.
+    #[command(flatten)]
+    pub run: PhaseOptions,
     /// Test episodes from the task's start, without restores and with the simulator's noise,
     /// measured at the end.
     #[arg(long, default_value_t = 50)]
@@ -71,9 +68,6 @@ pub struct RobustifyArgs {
     /// Seed of the test episodes (held out from training's).
     #[arg(long, default_value_t = 1_000_003)]
     pub eval_seed: u64,
-    /// Print one JSON object with the final figures.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// File of the archive in a phase-1 run folder.
@@ -123,25 +117,26 @@ pub fn run_explore(args: ExploreArgs) -> anyhow::Result<()> {
         );
     };
     let out = args
+        .run
         .out
         .clone()
         .unwrap_or_else(|| default_out("explore", &args.task));
     let saved = out.join("config.toml");
-    if args.resume && !out.join(ARCHIVE_FILE).is_file() {
+    if args.run.resume && !out.join(ARCHIVE_FILE).is_file() {
         bail!(
             "--resume: {} has no {ARCHIVE_FILE} (start the search without --resume)",
             out.display()
         );
     }
-    let path = match (&args.config, args.resume) {
+    let path = match (&args.run.config, args.run.resume) {
         (None, true) => saved.clone(),
         (Some(p), _) => p.clone(),
         (None, false) => robots::assets_dir()
             .join("configs")
             .join(format!("{}.toml", args.task)),
     };
-    let mut config = TrainConfig::load(&path, &args.overrides)?;
-    if let Some(seed) = args.seed {
+    let mut config = TrainConfig::load(&path, &args.run.overrides)?;
+    if let Some(seed) = args.run.seed {
         config.seed = seed;
     }
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -161,7 +156,7 @@ pub(crate) fn explore_loop<E: CellFeatures>(
 ) -> anyhow::Result<(ExploreSummary, Explorer<E>)> {
     let ex_config = config.explore_config()?;
     let archive_path = out.join(ARCHIVE_FILE);
-    let mut explorer = if args.resume {
+    let mut explorer = if args.run.resume {
         Explorer::resume(envs, ex_config, &archive_path)?
     } else {
         Explorer::new(envs, ex_config, config.seed)?
@@ -200,7 +195,7 @@ pub(crate) fn explore_loop<E: CellFeatures>(
     while !explorer.done() {
         let r = explorer.round()?;
         write_row(&mut csv, &r)?;
-        if !args.json && (r.round.is_multiple_of(10) || r.updates > 0 && r.goal_reached) {
+        if !args.run.json && (r.round.is_multiple_of(10) || r.updates > 0 && r.goal_reached) {
             eprintln!(
                 "round {}: {} env steps, {} cells, best score {:.2}{}, archive {:.1} MB",
                 r.round,
@@ -263,7 +258,7 @@ fn write_row(csv: &mut std::fs::File, r: &ExploreRound) -> anyhow::Result<()> {
 
 /// Prints the summary of a search.
 pub(crate) fn print_explore(args: &ExploreArgs, s: &ExploreSummary) -> anyhow::Result<()> {
-    if args.json {
+    if args.run.json {
         println!("{}", serde_json::to_string(s)?);
     } else {
         println!(
@@ -308,20 +303,21 @@ pub fn run_robustify(args: RobustifyArgs) -> anyhow::Result<()> {
         );
     }
     let out = args
+        .run
         .out
         .clone()
         .unwrap_or_else(|| default_out("robustify", &args.task));
     let resume_config = policies::checkpoint::checkpoint_dir(&out).join("config.toml");
-    let path = match (&args.config, args.resume && resume_config.is_file()) {
+    let path = match (&args.run.config, args.run.resume && resume_config.is_file()) {
         (_, true) => resume_config,
         (Some(p), false) => p.clone(),
         (None, false) => archive_dir.join("config.toml"),
     };
-    if args.resume && !policies::checkpoint::checkpoint_dir(&out).is_dir() {
+    if args.run.resume && !policies::checkpoint::checkpoint_dir(&out).is_dir() {
         bail!("--resume needs --out pointing at a robustify run with a checkpoint");
     }
-    let mut config = TrainConfig::load(&path, &args.overrides)?;
-    if let Some(seed) = args.seed {
+    let mut config = TrainConfig::load(&path, &args.run.overrides)?;
+    if let Some(seed) = args.run.seed {
         config.seed = seed;
     }
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;

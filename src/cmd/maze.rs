@@ -290,7 +290,7 @@ pub(crate) fn robustify_maze(
     })?);
     let backward = Arc::new(Backward::new(config.robustify_config()?, demo.len()));
     let ckpt = policies::checkpoint::checkpoint_dir(out);
-    if args.resume {
+    if args.run.resume {
         let path = ckpt.join(BACKWARD_FILE);
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("--resume: reading {}", path.display()))?;
@@ -313,16 +313,16 @@ pub(crate) fn robustify_maze(
     })?;
     let device = policies::device::device_from_name(None)?;
     let mut runner = policies::runner::OnPolicyRunner::from_config(venv, config, &device)?;
-    if args.resume {
+    if args.run.resume {
         runner
             .resume(&ckpt)
             .with_context(|| format!("resuming from {}", ckpt.display()))?;
     }
     let viz_args = super::train_viz::RerunArgs::default();
-    let mut viz = super::train_viz::TrainViz::open(&viz_args, &runner, out, args.json)?;
+    let mut viz = super::train_viz::TrainViz::open(&viz_args, &runner, out, args.run.json)?;
     let mut hook = BackwardHook(backward.clone());
     let trained =
-        super::train::train_loop(&mut runner, config, out, args.json, &mut viz, &mut hook)?;
+        super::train::train_loop(&mut runner, config, out, args.run.json, &mut viz, &mut hook)?;
     // The test: from the start, no restores, noise on.
     let mut actor = DeployPolicy::load(&ckpt)?;
     let (success, fall, _) = evaluate_maze(&mut actor, &parts, args.episodes, args.eval_seed)?;
@@ -346,7 +346,7 @@ pub(crate) fn robustify_maze(
         fall_rate: fall,
         wall_s: started.elapsed().as_secs_f32(),
     };
-    if args.json {
+    if args.run.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
         println!(

@@ -152,16 +152,8 @@ impl<E: CellFeatures> Explorer<E> {
     /// seeds the explorer's stream with `seed`. `envs` must all be the same task; one runs per
     /// worker (at least one).
     pub fn new(mut envs: Vec<E>, config: ExploreConfig, seed: u64) -> Result<Self, PolicyError> {
-        config.validate()?;
-        let Some(first) = envs.first_mut() else {
-            return Err(PolicyError::Config {
-                key: "explore.workers".into(),
-                message: "no env to explore with".into(),
-            });
-        };
-        let cells = config
-            .cells
-            .bind(first.cell_feature_names(), "explore.cells")?;
+        let cells = checked_cells(&envs, &config)?;
+        let first = &mut envs[0];
         let mut obs = vec![0.0; first.obs_dim()];
         first.reset(&mut obs);
         let start = encode(&first.snapshot()).map_err(snapshot_err)?;
@@ -183,17 +175,8 @@ impl<E: CellFeatures> Explorer<E> {
 
     /// Continues the search saved at `path` with `config` (the cells must bin as before).
     pub fn resume(envs: Vec<E>, config: ExploreConfig, path: &Path) -> Result<Self, PolicyError> {
-        config.validate()?;
+        let cells = checked_cells(&envs, &config)?;
         let (archive, state): (Archive, ExploreState) = Archive::load(path)?;
-        let Some(first) = envs.first() else {
-            return Err(PolicyError::Config {
-                key: "explore.workers".into(),
-                message: "no env to explore with".into(),
-            });
-        };
-        let cells = config
-            .cells
-            .bind(first.cell_feature_names(), "explore.cells")?;
         if let Some((k, _)) = archive.cells().next()
             && k.0.len() != cells.names().len()
         {
@@ -306,6 +289,23 @@ impl<E: CellFeatures> Explorer<E> {
         self.state.round += 1;
         Ok(self.figures(updates))
     }
+}
+
+/// Checks `config` and binds its cells to the envs' features (at least one env needed).
+fn checked_cells<E: CellFeatures>(
+    envs: &[E],
+    config: &ExploreConfig,
+) -> Result<CellFunction, PolicyError> {
+    config.validate()?;
+    let Some(first) = envs.first() else {
+        return Err(PolicyError::Config {
+            key: "explore.workers".into(),
+            message: "no env to explore with".into(),
+        });
+    };
+    Ok(config
+        .cells
+        .bind(first.cell_feature_names(), "explore.cells")?)
 }
 
 fn snapshot_err(e: String) -> PolicyError {
