@@ -2,6 +2,7 @@
 
 mod attack;
 mod bench;
+mod bimanual;
 mod checkpoint_cmd;
 mod confined_nav;
 mod confined_nav_play;
@@ -58,6 +59,9 @@ enum Command {
     /// Go-Explore phase 2: the backward algorithm on an archive's best trajectory, then the
     /// success rate from the task's start without restores, with the simulator's noise on.
     Robustify(explore::RobustifyArgs),
+    /// Scripted policies that test a scene's physics over randomised episodes
+    /// (`transfer_cube`: the ALOHA hand-over).
+    Scripted(bimanual::ScriptedArgs),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -77,5 +81,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Motion(cmd) => motion::run(cmd),
         Command::Explore(args) => explore::run_explore(args),
         Command::Robustify(args) => explore::run_robustify(args),
+        Command::Scripted(args) => bimanual::run_scripted(args),
     }
 }

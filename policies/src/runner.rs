@@ -2,6 +2,7 @@
 
 mod agent;
 mod attack;
+mod bimanual_eval;
 mod collector;
 mod confined_nav_eval;
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod push_test;
 
 pub use agent::{Agent, POLICY_AGENT};
 pub use attack::{AttackEval, evaluate_against};
+pub use bimanual_eval::{BimanualEvalStats, evaluate_bimanual};
 pub use confined_nav_eval::{ConfinedNavEvalStats, evaluate_confined_nav};
 pub use eval::{BurnActor, EvalStats, evaluate};
 pub use group_rollouts::{GroupIterationStats, GroupRolloutConfig, grpo_iteration};

@@ -15,10 +15,10 @@ pub struct IkTarget {
     pub point_b: Vector3<f64>,
     /// Where the point should be, world frame.
     pub pos_w: Vector3<f64>,
-    /// Optionally: a unit axis of the body (body frame) and the world direction it should point
-    /// along.
-    pub axis: Option<(Vector3<f64>, Vector3<f64>)>,
-    /// Weight of the axis error (per radian) against the position error (per metre).
+    /// Unit axes of the body (body frame), each with the world direction it should point along:
+    /// none (position only), one (a pointing direction), or two (a full orientation).
+    pub axes: Vec<(Vector3<f64>, Vector3<f64>)>,
+    /// Weight of each axis error (per radian) against the position error (per metre).
     pub axis_weight: f64,
 }
 
@@ -29,7 +29,8 @@ pub struct IkSolution {
     pub q: Vec<f64>,
     /// Remaining position error (m).
     pub position_error: f64,
-    /// Remaining angle between the body axis and its target direction (rad; 0 without one).
+    /// Largest remaining angle between a body axis and its target direction (rad; 0 without
+    /// axes).
     pub axis_error: f64,
 }
 
@@ -43,7 +44,7 @@ fn residual(
     let pose = poses.get(t.body)?;
     let p = pose * nalgebra::Point3::from(t.point_b);
     let mut r = vec![t.pos_w.x - p.x, t.pos_w.y - p.y, t.pos_w.z - p.z];
-    if let Some((axis_b, dir_w)) = &t.axis {
+    for (axis_b, dir_w) in &t.axes {
         // The difference of unit vectors: zero only when aligned, and growing with the angle
         // all the way to 180 degrees (a cross product would shrink again past 90).
         let a = pose.rotation * axis_b.normalize();
@@ -109,13 +110,16 @@ pub fn solve_ik(
     }
     let r = residual(spec, base_w, &q, target)?;
     let position_error = r.rows(0, 3).norm();
-    let axis_error = target.axis.as_ref().map_or(0.0, |(axis_b, dir_w)| {
-        body_poses(spec, *base_w, &q)
-            .and_then(|p| p.get(target.body).copied())
-            .map_or(f64::NAN, |pose| {
+    let pose = body_poses(spec, *base_w, &q).and_then(|p| p.get(target.body).copied());
+    let axis_error = target
+        .axes
+        .iter()
+        .map(|(axis_b, dir_w)| {
+            pose.map_or(f64::NAN, |pose| {
                 (pose.rotation * axis_b.normalize()).angle(&dir_w.normalize())
             })
-    });
+        })
+        .fold(0.0, f64::max);
     Some(IkSolution {
         q,
         position_error,

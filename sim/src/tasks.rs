@@ -1,6 +1,7 @@
 //! Tasks: what a robot is asked to do, as [`crate::env::Env`] implementations.
 
 pub mod aloha_grasp;
+pub mod bimanual;
 pub mod cartpole;
 pub mod confined_nav;
 pub mod imitate;

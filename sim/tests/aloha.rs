@@ -1,5 +1,6 @@
 //! The ALOHA transfer-cube scene from gym-aloha's MJCF files (`../shared/thirdparty/aloha`):
-//! the arms hold their start pose, the cube rests, and a scripted grasp lifts the cube.
+//! the arms hold their start pose, the cube rests, a scripted grasp lifts the cube and holds it,
+//! and the scripted hand-over passes it from the right gripper to the left.
 
 use sim::PhysicsConfig;
 use std::path::PathBuf;
@@ -37,7 +38,8 @@ fn a_scripted_grasp_lifts_the_cube_10_cm_and_holds_it_5_s() {
     let spec = robots::read_mjcf_file(&scene_file()).expect("scene loads");
     let r = sim::tasks::aloha_grasp::run_aloha_grasp(
         &spec,
-        PhysicsConfig::manipulation(),
+        sim::tasks::bimanual::aloha_physics(),
+        sim::tasks::bimanual::aloha_scene_options(),
         "vx300s_right",
         "box",
         0.10,
@@ -47,4 +49,20 @@ fn a_scripted_grasp_lifts_the_cube_10_cm_and_holds_it_5_s() {
     assert!(r.lift_m >= 0.095, "lifted {} m: {r:?}", r.lift_m);
     assert!(r.slip_m <= 0.01, "slipped {} m: {r:?}", r.slip_m);
     assert!(r.final_lift_m >= 0.09, "{r:?}");
+}
+
+#[test]
+fn the_scripted_policy_hands_the_cube_over_in_at_least_90_percent_of_randomised_episodes() {
+    use sim::tasks::bimanual::{
+        AlohaTask, aloha_dir, evaluate_scripted_transfer, read_aloha_scene,
+    };
+    let spec = read_aloha_scene(&aloha_dir(), AlohaTask::TransferCube).expect("scene loads");
+    // 20 of the 100 episodes `embody eval bimanual --scripted` runs (docs/BENCHMARKS.md).
+    let r = evaluate_scripted_transfer(&spec, 20, 1).expect("runs");
+    let worst: Vec<_> = r.results.iter().filter(|e| e.max_level < 4).collect();
+    assert!(r.success_rate >= 0.9, "{:.2}: {worst:?}", r.success_rate);
+    assert!(r.handed_over_rate >= 0.9, "{r:?}");
+    for e in &r.results {
+        assert!(e.ik_error_m < 2e-3, "{e:?}");
+    }
 }

@@ -193,6 +193,33 @@ pub static TASKS: &[TaskEntry] = &[
         explore: Some(super::maze::explore_maze),
         robustify: Some(super::maze::robustify_maze),
     },
+    TaskEntry {
+        name: super::bimanual::TASK,
+        about: "two ALOHA arms on gym-aloha's tasks (transfer_cube, insertion; --task), \
+                joint position targets, the two-stage reward",
+        train: |args, config, dir| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            train_task(
+                super::bimanual::bimanual_venv(config, n, seed)?,
+                args,
+                config,
+                dir,
+            )
+        },
+        eval: super::bimanual::eval_bimanual,
+        contract: |_| Ok(None),
+        play: None,
+        bench: |args, config| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            bench_task(
+                super::bimanual::bimanual_venv(config, n, seed)?,
+                args,
+                config,
+            )
+        },
+        explore: None,
+        robustify: None,
+    },
 ];
 
 fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {

@@ -54,6 +54,10 @@ pub struct TrainArgs {
     /// `imitate`: the character file (DeepMimic format), same as `--set env.character=...`.
     #[arg(long, value_name = "FILE")]
     pub character: Option<PathBuf>,
+    /// `bimanual`: the tasks to train on, comma-separated (transfer_cube, insertion; several
+    /// train one multi-task policy), same as `--set env.tasks=[...]`.
+    #[arg(long = "task", value_name = "TASKS")]
+    pub bimanual_task: Option<String>,
     /// Rerun recording of the run.
     #[command(flatten)]
     pub viz: super::train_viz::RerunArgs,
@@ -140,6 +144,7 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     }
     let mut overrides = args.overrides.clone();
     overrides.extend(super::imitate::file_overrides(&args));
+    overrides.extend(super::bimanual::task_overrides(&args)?);
     let mut config =
         TrainConfig::load(resume_config.as_deref().unwrap_or(&config_path), &overrides)?;
     if let Some(seed) = args.seed {

@@ -2,6 +2,7 @@
 //! whole stack, so the CLI tests share one link). Tests of the `embody` package, so cargo builds
 //! the binary they run.
 
+mod bimanual;
 mod checkpoint;
 mod confined_nav;
 mod disturber;

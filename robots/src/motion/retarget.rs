@@ -224,7 +224,7 @@ pub fn retarget_clip(
                 body: l.foot.0,
                 point_b: l.foot.1,
                 pos_w: target,
-                axis: None,
+                axes: Vec::new(),
                 axis_weight: 0.0,
             };
             let solution = solve_ik(robot, &base, &q, &l.joints, &ik, 60)

@@ -66,6 +66,9 @@ pub struct SceneOptions {
     /// Mesh geoms whose name contains one of these strings collide as their bounding box
     /// ([`MeshCollider::BoundingBox`]); every other mesh as its convex hull.
     pub box_meshes: Vec<String>,
+    /// Slabs per box mesh: 0 or 1 builds one bounding box, more build the bounding boxes of that
+    /// many slabs across the mesh's longest extent ([`MeshCollider::SlicedBoxes`]).
+    pub box_slices: u8,
 }
 
 impl SceneOptions {
@@ -75,7 +78,11 @@ impl SceneOptions {
             .iter()
             .any(|p| !p.is_empty() && shape.name.contains(p.as_str()))
         {
-            MeshCollider::BoundingBox
+            if self.box_slices > 1 {
+                MeshCollider::SlicedBoxes(self.box_slices)
+            } else {
+                MeshCollider::BoundingBox
+            }
         } else {
             MeshCollider::ConvexHull
         }
@@ -418,6 +425,12 @@ impl Scene {
     /// Index of the articulation called `name`.
     pub fn articulation_index(&self, name: &str) -> Option<usize> {
         self.articulations.iter().position(|a| a.spec.name == name)
+    }
+
+    /// The collider of the geom called `name` (MJCF geom names; robot geoms carry their
+    /// articulation's prefix, e.g. `vx300s_left/10_left_gripper_finger`).
+    pub fn collider_named(&self, name: &str) -> Option<ColliderHandle> {
+        self.named_colliders.get(name).copied()
     }
 
     /// Index of the object called `name`.

@@ -40,6 +40,11 @@ pub enum MeshCollider {
     /// polygonal features of at most four vertices, so a hull face with more (a finger pad)
     /// touches at a single point; a box touches at up to four (docs/BENCHMARKS.md, "Grasping").
     BoundingBox,
+    /// Bounding boxes of `n` equal slabs across the mesh's longest extent, as one compound: a
+    /// finger whose wide mounting block tapers into a narrow pad keeps the pad's width (one
+    /// bounding box would make the whole finger as wide as its block) and still touches with
+    /// flat faces.
+    SlicedBoxes(u8),
 }
 
 /// Builds the Rapier shape of `shape`; meshes as `mesh` says. A mesh that exists but cannot be
@@ -76,6 +81,7 @@ pub(crate) fn build_shape(shape: &Shape, mesh: MeshCollider) -> Result<Built, Si
                 &match mesh {
                     MeshCollider::ConvexHull => MeshConverter::ConvexHull,
                     MeshCollider::BoundingBox => MeshConverter::Aabb,
+                    MeshCollider::SlicedBoxes(_) => MeshConverter::TriMesh,
                 },
                 to_vec3(scale),
             )
@@ -89,7 +95,12 @@ pub(crate) fn build_shape(shape: &Shape, mesh: MeshCollider) -> Result<Built, Si
                     path: path.to_path_buf(),
                     message: format!("cannot build the mesh's convex hull: {e}"),
                 })?;
-                parts.push((part.pose, part.shape));
+                match (mesh, part.shape.as_trimesh()) {
+                    (MeshCollider::SlicedBoxes(n), Some(tri)) => {
+                        parts.extend(sliced_boxes(tri.vertices(), tri.indices(), n.max(1)));
+                    }
+                    _ => parts.push((part.pose, part.shape)),
+                }
             }
             match parts.len() {
                 0 => {
@@ -106,6 +117,59 @@ pub(crate) fn build_shape(shape: &Shape, mesh: MeshCollider) -> Result<Built, Si
             }
         }
     })
+}
+
+/// The bounding boxes of `n` slabs of a triangle mesh across its longest extent: each slab's box
+/// spans the mesh vertices inside it and the points where triangle edges cross its two planes,
+/// which is exactly the bounding box of the surface within the slab.
+fn sliced_boxes(vertices: &[Vec3], triangles: &[[u32; 3]], n: u8) -> Vec<(Pose, SharedShape)> {
+    let (lo, hi) = vertices.iter().fold(
+        (Vec3::splat(f32::INFINITY), Vec3::splat(f32::NEG_INFINITY)),
+        |(lo, hi), v| (lo.min(*v), hi.max(*v)),
+    );
+    let extent = hi - lo;
+    let axis = if extent.x >= extent.y && extent.x >= extent.z {
+        0
+    } else if extent.y >= extent.z {
+        1
+    } else {
+        2
+    };
+    let width = extent[axis] / n as f32;
+    let plane = |k: usize| lo[axis] + width * k as f32;
+    let slab_of = |v: &Vec3| (((v[axis] - lo[axis]) / width) as usize).min(n as usize - 1);
+    let mut boxes = vec![(Vec3::splat(f32::INFINITY), Vec3::splat(f32::NEG_INFINITY)); n as usize];
+    let mut grow = |slab: usize, p: Vec3| {
+        let b = &mut boxes[slab];
+        *b = (b.0.min(p), b.1.max(p));
+    };
+    for v in vertices {
+        grow(slab_of(v), *v);
+    }
+    for t in triangles {
+        for (a, b) in [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])] {
+            let (a, b) = (vertices[a as usize], vertices[b as usize]);
+            for k in 1..n as usize {
+                let c = plane(k);
+                if (a[axis] - c) * (b[axis] - c) < 0.0 {
+                    let p = a + (b - a) * ((c - a[axis]) / (b[axis] - a[axis]));
+                    grow(k - 1, p);
+                    grow(k, p);
+                }
+            }
+        }
+    }
+    boxes
+        .into_iter()
+        .filter(|(lo, hi)| lo.x <= hi.x)
+        .map(|(lo, hi)| {
+            let half = ((hi - lo) * 0.5).max(Vec3::splat(1e-4));
+            (
+                Pose::from_translation((lo + hi) * 0.5),
+                SharedShape::cuboid(half.x, half.y, half.z),
+            )
+        })
+        .collect()
 }
 
 /// Rapier has no ellipsoid: the convex hull of 13 x 24 latitude-longitude points of the

@@ -20,9 +20,6 @@ use serde::Serialize;
 /// Where along the gripper's x axis the cube's centre is held (m): 2.4 cm behind the finger
 /// tips.
 const GRASP_POINT_X: f64 = 0.13;
-/// The finger geoms, which collide as their bounding boxes: their convex hulls' six-vertex pads
-/// touch the cube at one point and it slips ([`crate::scene::MeshCollider`]).
-const FINGER_MESHES: &str = "gripper_finger";
 /// Finger target when closed and when open (m; the left finger, the right one mirrors it).
 const FINGER_CLOSED: f32 = 0.021;
 const FINGER_OPEN: f32 = 0.057;
@@ -64,10 +61,12 @@ const PHASES: Phases = Phases {
 };
 
 /// Runs the grasp with the arm called `arm` on the object called `object`, lifting by `lift`
-/// metres and holding for `PHASES.hold` seconds.
+/// metres and holding for `PHASES.hold` seconds, in a scene built with `options` (the ALOHA
+/// tasks use [`crate::tasks::bimanual::aloha_scene_options`]).
 pub fn run_aloha_grasp(
     spec: &SceneSpec,
     physics: PhysicsConfig,
+    options: SceneOptions,
     arm: &str,
     object: &str,
     lift: f64,
@@ -75,9 +74,6 @@ pub fn run_aloha_grasp(
     let missing = |what: &str, name: &str| SimError::Config {
         key: what.into(),
         message: format!("the scene has no {what} '{name}'"),
-    };
-    let options = SceneOptions {
-        box_meshes: vec![FINGER_MESHES.into()],
     };
     let mut scene = Scene::from_spec_with(spec, physics, options)?;
     let a = scene
@@ -126,7 +122,7 @@ pub fn run_aloha_grasp(
             body: gripper,
             point_b: Vector3::new(GRASP_POINT_X, 0.0, 0.0),
             pos_w: pos,
-            axis: Some((Vector3::x(), -Vector3::z())),
+            axes: vec![(Vector3::x(), -Vector3::z())],
             axis_weight: 0.3,
         };
         let sol =

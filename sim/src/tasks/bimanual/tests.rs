@@ -1,0 +1,281 @@
+//! Tests of the bimanual env on gym-aloha's scene files (`../shared/thirdparty/aloha`).
+
+use super::*;
+use crate::env::Env;
+
+fn assets(tasks: Vec<AlohaTask>) -> (BimanualAssets, BimanualConfig) {
+    let config = BimanualConfig {
+        tasks,
+        ..BimanualConfig::default()
+    };
+    let dir = aloha_dir();
+    assert!(dir.is_dir(), "fixture missing: {}", dir.display());
+    (
+        BimanualAssets::load(&config).expect("ALOHA files load"),
+        config,
+    )
+}
+
+/// The env action that moves the env's targets to `targets` (`[14]`, the scripted policy's
+/// absolute joint targets) in one step (delta actions).
+fn action_for(env: &BimanualEnv, config: &BimanualConfig, targets: &[f32; 14]) -> Vec<f32> {
+    (0..14)
+        .map(|k| (targets[k] - env.targets()[k]) / config.delta_scale[k % PER_ARM])
+        .collect()
+}
+
+#[test]
+fn observations_are_finite_and_carry_the_task_id() {
+    let (a, c) = assets(vec![AlohaTask::Insertion]);
+    let mut env = BimanualEnv::new(&a, c, 5).expect("env builds");
+    assert_eq!((env.obs_dim(), env.action_dim()), (OBS_DIM, ACTION_DIM));
+    let mut obs = vec![f32::NAN; OBS_DIM];
+    env.reset(&mut obs);
+    for _ in 0..20 {
+        env.step(&[0.3; 14], &mut obs);
+    }
+    assert!(obs.iter().all(|v| v.is_finite()), "{obs:?}");
+    // The one-hot task id closes the observation.
+    assert_eq!(&obs[OBS_DIM - 2..], &[0.0, 1.0]);
+}
+
+#[test]
+fn zero_action_holds_the_keyframe() {
+    let (a, c) = assets(vec![AlohaTask::TransferCube]);
+    let mut env = BimanualEnv::new(&a, c, 5).expect("env builds");
+    let mut obs = vec![0.0; OBS_DIM];
+    env.reset(&mut obs);
+    for _ in 0..50 {
+        env.step(&[0.0; 14], &mut obs);
+    }
+    let q = env.aloha().rig().qpos(env.aloha().scene()).expect("reads");
+    let key = *env.targets();
+    for k in 0..14 {
+        assert!(
+            (q[k] - key[k]).abs() < 0.05,
+            "joint {k}: {} vs {}",
+            q[k],
+            key[k]
+        );
+    }
+}
+
+#[test]
+fn a_snapshot_restored_into_another_env_continues_bit_exactly() {
+    let (a, c) = assets(vec![AlohaTask::TransferCube, AlohaTask::Insertion]);
+    let mut one = BimanualEnv::new(&a, c.clone(), 11).expect("env builds");
+    let mut two = BimanualEnv::new(&a, c, 99).expect("env builds");
+    let (mut o1, mut o2) = (vec![0.0; OBS_DIM], vec![0.0; OBS_DIM]);
+    one.reset(&mut o1);
+    two.reset(&mut o2);
+    let act =
+        |t: usize| -> Vec<f32> { (0..14).map(|k| ((t * 7 + k) as f32 * 0.37).sin()).collect() };
+    for t in 0..30 {
+        one.step(&act(t), &mut o1);
+    }
+    let snap = one.snapshot();
+    two.restore(&snap);
+    for t in 30..90 {
+        let r1 = one.step(&act(t), &mut o1);
+        let r2 = two.step(&act(t), &mut o2);
+        assert_eq!(r1, r2, "step {t}");
+        assert_eq!(o1, o2, "step {t}");
+    }
+}
+
+#[test]
+fn the_scripted_hand_over_through_env_actions_reaches_stage_2_and_level_4() {
+    let (a, c) = assets(vec![AlohaTask::TransferCube]);
+    let mut env = BimanualEnv::new(&a, c.clone(), 2).expect("env builds");
+    let mut obs = vec![0.0; OBS_DIM];
+    env.reset(&mut obs);
+    let p = env.aloha().object_position(0).expect("cube");
+    let plan = ScriptedTransfer::plan(env.aloha().scene(), env.aloha().rig(), [p[0], p[1]])
+        .expect("plans");
+    let (mut stage1_max, mut stage2_min) = (f32::MIN, f32::MAX);
+    for step in 0..SCRIPT_STEPS {
+        let action = action_for(&env, &c, &plan.action(step));
+        assert!(
+            action.iter().all(|a| a.abs() <= 1.0),
+            "step {step}: {action:?}"
+        );
+        let out = env.step(&action, &mut obs);
+        assert!(!out.terminated, "step {step}");
+        let stage2 = obs[OBS_DIM - 4] == 1.0;
+        if stage2 {
+            stage2_min = stage2_min.min(out.reward);
+        } else {
+            stage1_max = stage1_max.max(out.reward);
+        }
+    }
+    assert_eq!(env.max_level(), SUCCESS_LEVEL);
+    assert!(env.step_info().success == Some(true));
+    assert!(stage2_min < f32::MAX, "stage 2 never held");
+    // Holding the lifted cube pays more than anything before the lift.
+    assert!(
+        stage2_min > stage1_max - 0.5,
+        "{stage2_min} vs {stage1_max}"
+    );
+}
+
+#[test]
+fn stage_2_pays_at_least_what_stage_1_can() {
+    let c = BimanualConfig::default();
+    let reward = StageReward::new(&c);
+    let base = RewardInputs {
+        task: AlohaTask::TransferCube,
+        level: 2,
+        positions: vec![[0.1, 0.5, 0.021]],
+        rotations: vec![[1.0, 0.0, 0.0, 0.0]],
+        rest_z: vec![0.02],
+        goal: HANDOVER_POINT,
+        grasp_points: [[-0.4, 0.5, 0.3], [0.1, 0.5, 0.021]],
+        fingers: [[0, 0], [2, 0]],
+        on_table: [true, false],
+    };
+    // Best stage 1: grasped at the object, not yet off the table, lifted the full height.
+    let stage1 = InputsAt {
+        z: 0.12,
+        on_table: true,
+    }
+    .apply(&base);
+    assert!(!reward.stage2(&stage1));
+    // Worst stage 2: just lifted, far from the goal.
+    let stage2 = InputsAt {
+        z: 0.032,
+        on_table: false,
+    }
+    .apply(&base);
+    assert!(reward.stage2(&stage2));
+    let a = [0.0; 14];
+    let t1 = reward.terms(&stage1, &a, &a);
+    let t2 = reward.terms(&stage2, &a, &a);
+    assert!(t2.total() >= t1.total(), "{t2:?} vs {t1:?}");
+}
+
+/// The cube and the right grasp point moved to height `z`, touching the table or not.
+struct InputsAt {
+    z: f32,
+    on_table: bool,
+}
+
+impl InputsAt {
+    fn apply(&self, base: &RewardInputs) -> RewardInputs {
+        let mut i = base.clone();
+        i.positions[0][2] = self.z;
+        i.grasp_points[1][2] = self.z;
+        i.on_table[0] = self.on_table;
+        i
+    }
+}
+
+#[test]
+fn multi_task_envs_draw_both_tasks() {
+    let (a, c) = assets(vec![AlohaTask::TransferCube, AlohaTask::Insertion]);
+    let mut env = BimanualEnv::new(&a, c, 7).expect("env builds");
+    let mut obs = vec![0.0; OBS_DIM];
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        env.reset(&mut obs);
+        let id = &obs[OBS_DIM - 2..];
+        assert_eq!(id[env.task().id()], 1.0);
+        seen.insert(env.task());
+    }
+    assert_eq!(seen.len(), 2);
+}
+
+#[test]
+fn insertion_objects_rest_at_their_rest_heights() {
+    let (a, _) = assets(vec![AlohaTask::Insertion]);
+    let mut aloha = AlohaScene::new(&a.scenes[0].1, AlohaTask::Insertion).expect("builds");
+    aloha
+        .reset(&[[0.15, 0.5, 0.05], [-0.15, 0.5, 0.05]])
+        .expect("resets");
+    let key = {
+        let mut k = [0.0; 14];
+        for side in Side::BOTH {
+            let arm = aloha.rig().arm(side);
+            let q = aloha.scene().articulations()[arm.articulation].default_q();
+            for (i, &j) in arm.joints.iter().enumerate() {
+                k[side as usize * PER_ARM + i] = q[j];
+            }
+            k[side as usize * PER_ARM + 6] = gripper_normalise(q[arm.fingers[0]]);
+        }
+        k
+    };
+    for _ in 0..100 {
+        aloha.step(&key).expect("steps");
+    }
+    for (k, rest) in AlohaTask::Insertion.rest_heights().iter().enumerate() {
+        let z = aloha.object_position(k).expect("object")[2];
+        assert!((z - rest).abs() < 2e-3, "object {k}: {z} vs {rest}");
+    }
+    assert_eq!(aloha.level(), 0);
+}
+
+#[test]
+fn a_missing_scene_file_and_bad_settings_name_the_file_and_key() {
+    let config = BimanualConfig {
+        aloha_dir: "/nonexistent/aloha".into(),
+        ..BimanualConfig::default()
+    };
+    let err = BimanualAssets::load(&config)
+        .expect_err("no files")
+        .to_string();
+    assert!(
+        err.contains("/nonexistent/aloha/bimanual_viperx_transfer_cube.xml"),
+        "{err}"
+    );
+    let empty = BimanualConfig {
+        tasks: vec![],
+        ..BimanualConfig::default()
+    };
+    assert!(
+        empty
+            .validate()
+            .expect_err("no tasks")
+            .to_string()
+            .contains("env.tasks")
+    );
+    let mut bad = BimanualConfig::default();
+    bad.reward.goal_scale = 0.0;
+    assert!(
+        bad.validate()
+            .expect_err("zero scale")
+            .to_string()
+            .contains("env.reward.goal_scale")
+    );
+    let mut shaping = BimanualConfig::default();
+    shaping.shaping.insert(
+        AlohaTask::Insertion,
+        TaskShaping {
+            lift_height: -1.0,
+            ..TaskShaping::default()
+        },
+    );
+    assert!(
+        shaping
+            .validate()
+            .expect_err("negative height")
+            .to_string()
+            .contains("env.shaping.insertion.lift_height")
+    );
+}
+
+#[test]
+fn the_task_config_parses_from_toml_and_rejects_unknown_keys() {
+    let ok: BimanualConfig = toml::from_str(
+        "tasks = [\"transfer_cube\", \"insertion\"]\n[shaping.insertion]\nlift_height = 0.05\n",
+    )
+    .expect("parses");
+    assert_eq!(ok.tasks.len(), 2);
+    assert_eq!(ok.shaping_of(AlohaTask::Insertion).lift_height, 0.05);
+    let err = toml::from_str::<BimanualConfig>("tasks = [\"juggling\"]")
+        .expect_err("unknown task")
+        .to_string();
+    assert!(err.contains("juggling"), "{err}");
+    let err = toml::from_str::<BimanualConfig>("episode_stepz = 3")
+        .expect_err("unknown key")
+        .to_string();
+    assert!(err.contains("episode_stepz"), "{err}");
+}
