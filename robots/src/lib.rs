@@ -20,6 +20,7 @@ mod mirror;
 mod mjcf;
 pub mod motion;
 mod observation;
+mod reflect;
 mod scene;
 mod spec;
 mod urdf;
@@ -36,6 +37,7 @@ pub use kinematics::{
 pub use mirror::{SignedPermutation, joint_mirror, mirror_name};
 pub use mjcf::{is_mjcf_file, parse_mjcf_str, read_mjcf_file};
 pub use observation::{ObservationScales, proprio_layout, proprio_obs_dim};
+pub use reflect::{reflect_pose, reflect_rotation, reflect_spec, reflect_vector};
 pub use scene::{ContactExclude, ContactPair, ObjectSpec, SceneSpec, StaticGeom, TendonSpec};
 pub use spec::{
     BodySpec, CollisionShape, ContactMask, FootSpec, JointKind, JointSpec, RobotSpec, Shape,

@@ -4,4 +4,5 @@ mod deepmimic_clips;
 mod mjcf_errors;
 mod mjcf_import;
 mod mjcf_real;
+mod reflect;
 mod urdf_errors;

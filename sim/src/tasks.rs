@@ -8,4 +8,5 @@ pub mod imitate;
 pub mod locomotion;
 pub mod maze;
 pub mod pendulum;
+pub mod shadow_grasp;
 pub mod stand;

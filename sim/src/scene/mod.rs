@@ -564,6 +564,11 @@ impl Scene {
             || self.objects.iter().any(|o| bad(&o.body))
     }
 
+    /// Sets the world's gravity (m/s², world frame).
+    pub fn set_gravity(&mut self, gravity: [f32; 3]) {
+        self.world.gravity = Vec3::from_array(gravity);
+    }
+
     /// Sets the friction coefficient of every collider (domain randomisation).
     pub fn set_friction(&mut self, friction: f32) {
         for (_, collider) in self.world.colliders.iter_mut() {

@@ -1,6 +1,8 @@
-//! The ALOHA transfer-cube scene from gym-aloha's MJCF files (`../shared/thirdparty/aloha`):
-//! the arms hold their start pose, the cube rests, a scripted grasp lifts the cube and holds it,
-//! and the scripted hand-over passes it from the right gripper to the left.
+//! Grasps on real robot files. The ALOHA transfer-cube scene from gym-aloha's MJCF files
+//! (`../shared/thirdparty/aloha`): the arms hold their start pose, the cube rests, a scripted
+//! grasp lifts the cube and holds it, and the scripted hand-over passes it from the right
+//! gripper to the left. The Shadow hand (gymnasium-robotics): a power grasp holds the block
+//! palm-down.
 
 use sim::PhysicsConfig;
 use std::path::PathBuf;
@@ -65,4 +67,26 @@ fn the_scripted_policy_hands_the_cube_over_in_at_least_90_percent_of_randomised_
     for e in &r.results {
         assert!(e.ik_error_m < 2e-3, "{e:?}");
     }
+}
+
+#[test]
+fn a_shadow_hand_power_grasp_holds_the_block_palm_down_for_5_s() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/thirdparty/gymnasium_robotics/hand/manipulate_block.xml");
+    assert!(path.exists(), "fixture missing: {}", path.display());
+    let spec = robots::read_mjcf_file(&path).expect("the hand scene loads");
+    use sim::tasks::shadow_grasp::{POWER_GRASP, run_shadow_power_grasp};
+    let run = |grasp: &[(&str, f32)]| {
+        run_shadow_power_grasp(&spec, PhysicsConfig::manipulation(), "object", grasp)
+            .expect("grasp runs")
+    };
+    // Without the grasp the turned hand drops the block.
+    let open = run(&[]);
+    assert!(open.palm_distance_m > 0.2, "{open:?}");
+    let r = run(&POWER_GRASP);
+    assert!(r.slip_m <= 0.01, "slipped {} m: {r:?}", r.slip_m);
+    // Still in the hand: the 5 cm block's centre within 12 cm of the palm's frame, and the
+    // grasp and the turn moved it by less than its own size.
+    assert!(r.palm_distance_m < 0.12, "{r:?}");
+    assert!(r.moved_since_rest_m < 0.05, "{r:?}");
 }
