@@ -202,9 +202,8 @@ impl BimanualConfig {
                     "must be a positive height (m)",
                 );
             }
-            if !(s.goal_weight.is_finite() && s.goal_weight >= 0.0)
-                || !(s.join_weight.is_finite() && s.join_weight >= 0.0)
-            {
+            let non_negative = |w: f32| w.is_finite() && w >= 0.0;
+            if !(non_negative(s.goal_weight) && non_negative(s.join_weight)) {
                 return bad(
                     &format!("shaping.{}", task.name()),
                     "weights must be non-negative numbers",

@@ -205,17 +205,15 @@ impl BimanualEnv {
     /// The joint targets `action` would set from the current ones, in gym-aloha's action
     /// layout (`[14]` in, `[14]` out).
     pub fn targets_of(&self, action: &[f32]) -> [f32; ACTION_DIM] {
-        let mut t = [0.0; ACTION_DIM];
-        for k in 0..ACTION_DIM {
+        std::array::from_fn(|k| {
             let a = clip(action.get(k).copied().unwrap_or(0.0));
             let joint = k % PER_ARM;
-            t[k] = match self.config.action {
+            let t = match self.config.action {
                 ActionMode::Absolute => self.keyframe[k] + self.config.action_scale[joint] * a,
                 ActionMode::Delta => self.targets[k] + self.config.delta_scale[joint] * a,
             };
-            t[k] = t[k].clamp(self.ranges[k].0, self.ranges[k].1);
-        }
-        t
+            t.clamp(self.ranges[k].0, self.ranges[k].1)
+        })
     }
 
     /// The current joint targets (gym-aloha's layout, `[14]`).
@@ -415,10 +413,8 @@ impl Env for BimanualEnv {
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
         let targets = self.targets_of(action);
         self.targets = targets;
-        let mut clipped = [0.0; ACTION_DIM];
-        for k in 0..ACTION_DIM {
-            clipped[k] = clip(action.get(k).copied().unwrap_or(0.0));
-        }
+        let clipped: [f32; ACTION_DIM] =
+            std::array::from_fn(|k| clip(action.get(k).copied().unwrap_or(0.0)));
         let aloha = &mut self.scenes[self.active];
         let level = aloha.step(&targets).unwrap_or(0);
         let blew_up = aloha.scene().has_non_finite_state();

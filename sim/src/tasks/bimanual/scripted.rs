@@ -131,10 +131,7 @@ impl ScriptedTransfer {
                 Some(n) => {
                     let (a, b) = (&keys[n - 1], &keys[n]);
                     let s = (step - a.step) as f64 / (b.step - a.step) as f64;
-                    let mut q = [0.0; 6];
-                    for j in 0..6 {
-                        q[j] = a.q[j] + (b.q[j] - a.q[j]) * s;
-                    }
+                    let q: [f64; 6] = std::array::from_fn(|j| a.q[j] + (b.q[j] - a.q[j]) * s);
                     (q, a.gripper + (b.gripper - a.gripper) * s as f32)
                 }
             };

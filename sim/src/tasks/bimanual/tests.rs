@@ -279,3 +279,32 @@ fn the_task_config_parses_from_toml_and_rejects_unknown_keys() {
         .to_string();
     assert!(err.contains("episode_stepz"), "{err}");
 }
+
+#[test]
+fn absolute_actions_set_targets_around_the_keyframe_and_delta_actions_move_them() {
+    let (a, c) = assets(vec![AlohaTask::TransferCube]);
+    let absolute = BimanualConfig {
+        action: ActionMode::Absolute,
+        ..c.clone()
+    };
+    let mut env = BimanualEnv::new(&a, absolute, 1).expect("env builds");
+    let mut obs = vec![0.0; OBS_DIM];
+    env.reset(&mut obs);
+    let key = *env.targets();
+    let mut action = [0.0; 14];
+    assert_eq!(env.targets_of(&action), key);
+    // The left shoulder (index 1) moves by its scale; the clipped action cannot go further.
+    action[1] = 0.5;
+    assert!((env.targets_of(&action)[1] - (key[1] + 0.5 * c.action_scale[1])).abs() < 1e-6);
+    action[1] = 7.0;
+    let t = env.targets_of(&action)[1];
+    assert!((t - (key[1] + c.action_scale[1]).min(1.25664)).abs() < 1e-5, "{t}");
+    // Delta: two steps of +1 on the right gripper open it by twice its delta.
+    let mut env = BimanualEnv::new(&a, c.clone(), 1).expect("env builds");
+    env.reset(&mut obs);
+    let mut open = [0.0; 14];
+    open[13] = 1.0;
+    env.step(&open, &mut obs);
+    env.step(&open, &mut obs);
+    assert!((env.targets()[13] - (key[13] + 2.0 * c.delta_scale[6])).abs() < 1e-6);
+}
