@@ -3,6 +3,7 @@
 mod attack;
 mod bench;
 mod bimanual;
+mod bimanual_play;
 mod checkpoint_cmd;
 mod confined_nav;
 mod confined_nav_play;

@@ -5,8 +5,10 @@
 
 #[cfg(feature = "rerun")]
 pub mod recorder;
+mod scene_mesh;
 mod world_mesh;
 
+pub use scene_mesh::{SceneBodyMesh, scene_body_meshes, scene_body_poses};
 pub use world_mesh::confined_world_meshes;
 
 use crate::robot_world::{BaseState, GroundContact, RobotWorld};

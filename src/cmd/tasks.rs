@@ -208,7 +208,7 @@ pub static TASKS: &[TaskEntry] = &[
         },
         eval: super::bimanual::eval_bimanual,
         contract: |_| Ok(None),
-        play: None,
+        play: Some(super::bimanual_play::run_bimanual_play),
         bench: |args, config| {
             let (n, seed) = (config.runner.num_envs, config.seed);
             bench_task(

@@ -314,3 +314,63 @@ fn explore_recording_shows_the_maze_the_cells_per_save_and_the_best_trajectory()
     assert_eq!(v["goal_reached"], true, "{v}");
     assert!(entity(&s, "world/archive/best_trajectory")["rows"].as_u64() >= Some(1));
 }
+
+#[test]
+fn play_bimanual_records_every_body_the_level_and_the_reward_terms_per_step() {
+    let dir = tmp("bimanual");
+    let run = dir.join("run");
+    run_ok(
+        embody()
+            .args(["train", "bimanual", "--json", "--out"])
+            .arg(&run)
+            .args([
+                "--set",
+                "runner.max_iterations=1",
+                "--set",
+                "runner.num_envs=2",
+                "--set",
+                "ppo.num_steps_per_env=8",
+                "--set",
+                "policy.actor_hidden=[16]",
+                "--set",
+                "policy.critic_hidden=[16]",
+            ]),
+    );
+    let rrd = dir.join("bimanual.rrd");
+    let out = run_ok(
+        embody()
+            .args([
+                "play",
+                "bimanual",
+                "--json",
+                "--seconds",
+                "0.5",
+                "--checkpoint",
+            ])
+            .arg(&run)
+            .arg("--rrd")
+            .arg(&rrd),
+    );
+    let v: Value = serde_json::from_str(out.trim()).expect("JSON");
+    let steps = v["steps"].as_u64().expect("steps");
+    assert_eq!(steps, 25, "50 Hz for 0.5 s");
+    assert_eq!(v["bimanual_task"], "transfer_cube");
+    let s = summary(&rrd);
+    for path in [
+        "world/static/table/mesh",
+        "world/objects/box/mesh",
+        "world/vx300s_right/vx300s_right_left_finger_link/mesh",
+    ] {
+        assert_eq!(entity(&s, path)["static"], true, "{path}");
+    }
+    for path in [
+        "world/objects/box",
+        "world/vx300s_left/vx300s_left_gripper_link",
+        "plots/level",
+        "plots/reward/reach",
+    ] {
+        let e = entity(&s, path);
+        assert_eq!(e["step"].as_u64(), Some(steps), "{path}: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

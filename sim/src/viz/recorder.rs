@@ -204,6 +204,43 @@ impl Recorder {
             .map_err(err)
     }
 
+    /// Logs the geometry of a scene's bodies (static, under `world/<path>/mesh`; see
+    /// [`crate::viz::scene_body_meshes`]).
+    pub fn add_scene(&self, bodies: &[crate::viz::SceneBodyMesh]) -> Result<(), SimError> {
+        for b in bodies {
+            let color = match b.body {
+                None => rerun::Rgba32::from_rgb(120, 120, 115),
+                Some(_) if b.path.starts_with("objects/") => rerun::Rgba32::from_rgb(220, 50, 50),
+                Some(_) => rerun::Rgba32::from_rgb(90, 130, 200),
+            };
+            self.log_mesh(&format!("world/{}/mesh", b.path), b.mesh.clone(), color)?;
+        }
+        Ok(())
+    }
+
+    /// Logs the pose of each of a scene's bodies at the current step (`poses` from
+    /// [`crate::viz::scene_body_poses`], same order as `bodies`); static geometry is skipped.
+    pub fn log_scene_poses(
+        &self,
+        bodies: &[crate::viz::SceneBodyMesh],
+        poses: &[([f32; 3], [f32; 4])],
+    ) -> Result<(), SimError> {
+        for (b, (t, q)) in bodies.iter().zip(poses) {
+            if b.body.is_some() {
+                self.rec
+                    .log(
+                        format!("world/{}", b.path),
+                        &rerun::Transform3D::from_translation_rotation(
+                            *t,
+                            rerun::Quaternion::from_xyzw(*q),
+                        ),
+                    )
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Logs the robot's geometry (static) and registers the env.
     fn add_robot(&mut self, name: &str, spec: &RobotSpec) -> Result<usize, SimError> {
         let root = format!("world/{name}");

@@ -298,7 +298,10 @@ fn absolute_actions_set_targets_around_the_keyframe_and_delta_actions_move_them(
     assert!((env.targets_of(&action)[1] - (key[1] + 0.5 * c.action_scale[1])).abs() < 1e-6);
     action[1] = 7.0;
     let t = env.targets_of(&action)[1];
-    assert!((t - (key[1] + c.action_scale[1]).min(1.25664)).abs() < 1e-5, "{t}");
+    assert!(
+        (t - (key[1] + c.action_scale[1]).min(1.25664)).abs() < 1e-5,
+        "{t}"
+    );
     // Delta: two steps of +1 on the right gripper open it by twice its delta.
     let mut env = BimanualEnv::new(&a, c.clone(), 1).expect("env builds");
     env.reset(&mut obs);
