@@ -37,7 +37,10 @@ pub use kinematics::{
 pub use mirror::{SignedPermutation, joint_mirror, mirror_name};
 pub use mjcf::{is_mjcf_file, parse_mjcf_str, read_mjcf_file};
 pub use observation::{ObservationScales, proprio_layout, proprio_obs_dim};
-pub use reflect::{reflect_pose, reflect_rotation, reflect_spec, reflect_vector};
+pub use reflect::{
+    add_mirrored_twin, reflect_pose, reflect_pose_about, reflect_rotation, reflect_spec,
+    reflect_vector,
+};
 pub use scene::{ContactExclude, ContactPair, ObjectSpec, SceneSpec, StaticGeom, TendonSpec};
 pub use spec::{
     BodySpec, CollisionShape, ContactMask, FootSpec, JointKind, JointSpec, RobotSpec, Shape,

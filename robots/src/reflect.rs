@@ -86,3 +86,52 @@ pub fn reflect_spec(spec: &RobotSpec, name: &str, rename: impl Fn(&str) -> Strin
     out.fixed_base = spec.fixed_base.as_ref().map(reflect_pose);
     out
 }
+
+/// A pose reflected through the plane `y = plane_y` (world frame).
+pub fn reflect_pose_about(pose: &Isometry3<f64>, plane_y: f64) -> Isometry3<f64> {
+    let shift = Isometry3::translation(0.0, plane_y, 0.0);
+    shift * reflect_pose(&(shift.inverse() * pose))
+}
+
+/// `scene` with the mirror-image twin of articulation `index` added: reflected through the
+/// plane `y = plane_y`, named `name`, its bodies, joints and geoms renamed by `rename`, with
+/// copies of the original's tendons and contact excludes (renamed). Two Shadow hands facing each
+/// other across the plane are built this way (Bi-DexHands' hand-over).
+pub fn add_mirrored_twin(
+    scene: &crate::SceneSpec,
+    index: usize,
+    plane_y: f64,
+    name: &str,
+    rename: impl Fn(&str) -> String,
+) -> Option<crate::SceneSpec> {
+    let original = scene.articulations.get(index)?;
+    let mut twin = reflect_spec(original, name, &rename);
+    // reflect_spec reflects through y = 0: move the base to the reflection about plane_y.
+    twin.fixed_base = original
+        .fixed_base
+        .as_ref()
+        .map(|p| reflect_pose_about(p, plane_y));
+    let base_w = reflect_pose_about(scene.base_poses_w.get(index)?, plane_y);
+    let mut out = scene.clone();
+    let twin_index = out.articulations.len();
+    out.articulations.push(twin);
+    out.base_poses_w.push(base_w);
+    for t in &scene.tendons {
+        if t.articulation == index {
+            let mut copy = t.clone();
+            copy.name = rename(&t.name);
+            copy.articulation = twin_index;
+            out.tendons.push(copy);
+        }
+    }
+    let bodies: Vec<&str> = original.bodies.iter().map(|b| b.name.as_str()).collect();
+    for e in &scene.excludes {
+        if bodies.contains(&e.body1.as_str()) && bodies.contains(&e.body2.as_str()) {
+            out.excludes.push(crate::ContactExclude {
+                body1: rename(&e.body1),
+                body2: rename(&e.body2),
+            });
+        }
+    }
+    Some(out)
+}

@@ -3,15 +3,21 @@
 //! original's, mass properties agree, and reflecting twice gives the robot back.
 
 use nalgebra::{Isometry3, Translation3, UnitQuaternion, Vector3};
-use robots::{RobotSpec, body_poses, read_mjcf_file, reflect_pose, reflect_spec};
+use robots::{
+    RobotSpec, add_mirrored_twin, body_poses, read_mjcf_file, reflect_pose, reflect_pose_about,
+    reflect_spec,
+};
 use std::path::PathBuf;
 
-fn shadow_hand() -> RobotSpec {
+fn hand_scene() -> robots::SceneSpec {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/thirdparty/gymnasium_robotics/hand/manipulate_block.xml");
     assert!(path.exists(), "fixture missing: {}", path.display());
-    let scene = read_mjcf_file(&path).expect("the hand imports");
-    scene.articulations[0].clone()
+    read_mjcf_file(&path).expect("the hand imports")
+}
+
+fn shadow_hand() -> RobotSpec {
+    hand_scene().articulations[0].clone()
 }
 
 fn left(name: &str) -> String {
@@ -96,4 +102,49 @@ fn reflecting_twice_gives_the_robot_back_with_the_names_renamed_once() {
     let j = &right.joints[0];
     let s_a = Vector3::new(j.axis.x, -j.axis.y, j.axis.z);
     assert!((twin.joints[0].axis + s_a).norm() < 1e-12);
+}
+
+#[test]
+fn a_mirrored_twin_joins_the_scene_across_the_plane_with_its_tendons_and_excludes() {
+    let scene = hand_scene();
+    let plane_y = 0.6;
+    let pair = add_mirrored_twin(&scene, 0, plane_y, "left_hand", left).expect("twin");
+    assert_eq!(pair.articulations.len(), 2);
+    let (right, twin) = (&pair.articulations[0], &pair.articulations[1]);
+    let base = right.fixed_base.expect("the hand is mounted");
+    let twin_base = twin.fixed_base.expect("so is its twin");
+    assert_pose_close(&reflect_pose_about(&base, plane_y), &twin_base, "base");
+    assert_pose_close(&pair.base_poses_w[1], &twin_base, "base pose");
+    // Both mounts are the same distance from the plane, on either side.
+    let (y0, y1) = (base.translation.vector.y, twin_base.translation.vector.y);
+    assert!(((y0 - plane_y) + (y1 - plane_y)).abs() < 1e-12, "{y0} {y1}");
+    // Every tendon of the hand has a copy on the twin, over the same joints.
+    let own: Vec<_> = pair
+        .tendons
+        .iter()
+        .filter(|t| t.articulation == 0)
+        .collect();
+    let copies: Vec<_> = pair
+        .tendons
+        .iter()
+        .filter(|t| t.articulation == 1)
+        .collect();
+    assert!(!own.is_empty());
+    assert_eq!(own.len(), copies.len());
+    for (a, b) in own.iter().zip(&copies) {
+        assert_eq!(a.joints, b.joints);
+        assert_eq!(b.name, left(&a.name));
+    }
+    let excludes = scene.excludes.len();
+    assert_eq!(pair.excludes.len(), 2 * excludes, "{:?}", pair.excludes);
+    // At the keyframe the twin's fingertip is the reflection of the hand's.
+    let q: Vec<f64> = right.joints.iter().map(|j| j.default_position).collect();
+    let tip = right
+        .bodies
+        .iter()
+        .position(|b| b.name.contains("ffdistal"))
+        .expect("tip");
+    let a = body_poses(right, base, &q).expect("FK")[tip];
+    let b = body_poses(twin, twin_base, &q).expect("FK")[tip];
+    assert_pose_close(&reflect_pose_about(&a, plane_y), &b, "fingertip");
 }

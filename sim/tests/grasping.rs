@@ -90,3 +90,34 @@ fn a_shadow_hand_power_grasp_holds_the_block_palm_down_for_5_s() {
     assert!(r.palm_distance_m < 0.12, "{r:?}");
     assert!(r.moved_since_rest_m < 0.05, "{r:?}");
 }
+
+#[test]
+fn two_shadow_hands_facing_each_other_hold_their_keyframe() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/thirdparty/gymnasium_robotics/hand/manipulate_block.xml");
+    assert!(path.exists(), "fixture missing: {}", path.display());
+    let one = robots::read_mjcf_file(&path).expect("the hand scene loads");
+    let pair = robots::add_mirrored_twin(&one, 0, 0.6, "robot1", |n| {
+        n.replacen("robot0:", "robot1:", 1)
+    })
+    .expect("twin");
+    let s = sim::run_scene_hold(&pair, 2.0, PhysicsConfig::manipulation()).expect("runs");
+    assert!(!s.nan);
+    assert_eq!(s.articulations, 2);
+    // No worse than the hand alone (its soft wrist, kp 5, sags about 6 degrees under the block
+    // on its palm): the twin adds no contact or load of its own.
+    let alone = sim::run_scene_hold(&one, 2.0, PhysicsConfig::manipulation()).expect("runs");
+    assert!(
+        s.joint_error_deg_max <= alone.joint_error_deg_max + 0.5,
+        "{} vs {}",
+        s.joint_error_deg_max,
+        alone.joint_error_deg_max
+    );
+    // Both hands' joints settle alike: the twin's joints mirror the hand's.
+    for (name, q) in &s.joints {
+        if let Some(rest) = name.strip_prefix("robot0:") {
+            let twin = s.joints[&format!("robot1:{rest}")];
+            assert!((q - twin).abs() < 0.02, "{name}: {q} vs {twin}");
+        }
+    }
+}
