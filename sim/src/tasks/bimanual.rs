@@ -10,6 +10,7 @@ mod env;
 mod reward;
 mod rig;
 mod scripted;
+mod sensing;
 
 pub use aloha_scene::{AlohaScene, DEFAULT_ALOHA_DIR, aloha_dir, read_aloha_scene};
 pub use aloha_task::{AlohaTask, HANDOVER_POINT, PEG_AT_PIN, SUCCESS_LEVEL, Stages, TaskContacts};
@@ -25,6 +26,7 @@ pub use scripted::{
     SCRIPT_STEPS, ScriptedEpisode, ScriptedReport, ScriptedTransfer, evaluate_scripted_transfer,
     evaluate_scripted_transfer_in, run_scripted_transfer,
 };
+pub use sensing::{ObjectPose, ObjectSensor, ObservationConfig, ObservationVariant};
 
 #[cfg(test)]
 mod tests;

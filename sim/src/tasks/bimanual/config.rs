@@ -1,6 +1,7 @@
 //! Settings of the bimanual tasks (`[env]` of `assets/configs/bimanual.toml`).
 
 use super::aloha_task::AlohaTask;
+use super::sensing::ObservationConfig;
 use crate::error::SimError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,6 +30,8 @@ pub struct BimanualConfig {
     /// `delta`: targets move by `delta_scale * a` per step (rad; the gripper in normalised
     /// units), from the keyframe at reset, within the joints' control ranges.
     pub delta_scale: [f32; 7],
+    /// What the policy observes of the objects (teacher or student).
+    pub observation: ObservationConfig,
     /// The two-stage reward.
     pub reward: RewardConfig,
     /// Per-task shaping (`[env.shaping.transfer_cube]`, ...); tasks without an entry use the
@@ -46,6 +49,7 @@ impl Default for BimanualConfig {
             action: ActionMode::Delta,
             action_scale: [1.0, 1.6, 2.2, 1.0, 2.5, 2.0, 1.0],
             delta_scale: [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.1],
+            observation: ObservationConfig::default(),
             reward: RewardConfig::default(),
             shaping: BTreeMap::new(),
         }

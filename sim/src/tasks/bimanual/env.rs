@@ -22,6 +22,7 @@ use super::aloha_task::{AlohaTask, SUCCESS_LEVEL};
 use super::config::{ActionMode, BimanualConfig};
 use super::reward::{RewardInputs, StageReward, TERM_NAMES};
 use super::rig::{ACTION_DIM, PER_ARM, Side, gripper_normalise};
+use super::sensing::{ObjectPose, ObjectSensor};
 use crate::env::{Env, StepInfo, StepOutcome};
 use crate::error::SimError;
 use crate::snapshot::WorldSnapshot;
@@ -83,6 +84,8 @@ pub struct BimanualSnapshot {
     successes: u32,
     #[serde(default)]
     fell: bool,
+    #[serde(default)]
+    sensor: Option<ObjectSensor>,
 }
 
 /// How an episode went, read at its last step.
@@ -124,6 +127,8 @@ pub struct BimanualEnv {
     /// Episodes that reached the success level since the env was built.
     successes: u32,
     fell: bool,
+    /// What the policy perceives of the objects.
+    sensor: ObjectSensor,
 }
 
 impl BimanualEnv {
@@ -157,6 +162,7 @@ impl BimanualEnv {
         }
         Ok(Self {
             reward: StageReward::new(&config),
+            sensor: ObjectSensor::new(config.observation.clone(), seed),
             config,
             scenes,
             active: 0,
@@ -283,41 +289,64 @@ impl BimanualEnv {
             let y = pose.rotation * nalgebra::Vector3::y();
             w.put(&[x.x, x.y, x.z, y.x, y.y, y.z]);
         }
+        // The objects as perceived: the truth for a teacher, old noisy poses for a student.
+        let student = self.sensor.is_student();
+        let sensed = self.sensor.sensed();
+        let seen_positions: Vec<[f32; 3]> = sensed.iter().map(|(p, _)| *p).collect();
         for slot in 0..OBJECT_SLOTS {
-            match aloha.objects().get(slot) {
-                Some(&o) => {
-                    let s = scene.object_state(o)?;
-                    w.put(&rel(s.pos_w));
-                    w.put(&s.rot_w);
-                    w.put(&s.lin_vel_w);
-                    w.put(&s.ang_vel_w.map(|v| 0.1 * v));
+            match (aloha.objects().get(slot), sensed.get(slot)) {
+                (Some(&o), Some((p, q))) => {
+                    w.put(&rel(*p));
+                    w.put(q);
+                    if student {
+                        w.put(&[0.0; 6]);
+                    } else {
+                        let s = scene.object_state(o)?;
+                        w.put(&s.lin_vel_w);
+                        w.put(&s.ang_vel_w.map(|v| 0.1 * v));
+                    }
                 }
-                None => w.put(&[0.0; 13]),
+                _ => w.put(&[0.0; 13]),
             }
         }
         for side in Side::BOTH {
             for slot in 0..OBJECT_SLOTS {
-                match inputs.positions.get(slot) {
+                match seen_positions.get(slot) {
                     Some(p) => {
                         let g = inputs.grasp_points[side as usize];
                         w.put(&[g[0] - p[0], g[1] - p[1], g[2] - p[2]]);
                     }
                     None => w.put(&[0.0; 3]),
                 }
-                w.put(&[0.5 * inputs.fingers[side as usize][slot] as f32]);
+                let touching = 0.5 * inputs.fingers[side as usize][slot] as f32;
+                w.put(&[if student { 0.0 } else { touching }]);
             }
         }
-        w.put(&inputs.on_table.map(|t| t as u8 as f32));
+        w.put(
+            &inputs
+                .on_table
+                .map(|t| if student { 0.0 } else { t as u8 as f32 }),
+        );
         let goal_object = inputs.task.stages().goal_object;
-        let p = inputs.positions[goal_object];
+        let (p, goal) = if student {
+            let rotations: Vec<[f32; 4]> = sensed.iter().map(|(_, q)| *q).collect();
+            let goal = inputs.task.goal(&seen_positions, &rotations);
+            (seen_positions[goal_object], goal)
+        } else {
+            (inputs.positions[goal_object], inputs.goal)
+        };
+        w.put(&[goal[0] - p[0], goal[1] - p[1], goal[2] - p[2]]);
+        let (level, stage) = if student {
+            (0.0, 0.0)
+        } else {
+            (
+                self.level as f32 / SUCCESS_LEVEL as f32,
+                self.reward.stage2(inputs) as u8 as f32,
+            )
+        };
         w.put(&[
-            inputs.goal[0] - p[0],
-            inputs.goal[1] - p[1],
-            inputs.goal[2] - p[2],
-        ]);
-        w.put(&[
-            self.level as f32 / SUCCESS_LEVEL as f32,
-            self.reward.stage2(inputs) as u8 as f32,
+            level,
+            stage,
             self.steps as f32 / self.config.episode_steps as f32,
         ]);
         let mut id = [0.0; AlohaTask::ALL.len()];
@@ -325,6 +354,21 @@ impl BimanualEnv {
         w.put(&id);
         debug_assert_eq!(w.at, OBS_DIM);
         Ok(())
+    }
+
+    /// The objects' true poses now.
+    fn object_poses(&self) -> Vec<ObjectPose> {
+        let aloha = &self.scenes[self.active];
+        aloha
+            .objects()
+            .iter()
+            .map(|&o| {
+                aloha
+                    .scene()
+                    .object_state(o)
+                    .map_or(([0.0; 3], [1.0, 0.0, 0.0, 0.0]), |s| (s.pos_w, s.rot_w))
+            })
+            .collect()
     }
 
     fn observe(&self, obs: &mut [f32]) {
@@ -407,6 +451,8 @@ impl Env for BimanualEnv {
         self.streak = 0;
         self.held = false;
         self.fell = false;
+        let truth = self.object_poses();
+        self.sensor.reset(truth);
         self.observe(obs);
     }
 
@@ -418,6 +464,8 @@ impl Env for BimanualEnv {
         let aloha = &mut self.scenes[self.active];
         let level = aloha.step(&targets).unwrap_or(0);
         let blew_up = aloha.scene().has_non_finite_state();
+        let truth = self.object_poses();
+        self.sensor.update(truth);
         self.level = level;
         self.max_level = self.max_level.max(level);
         self.streak = if level >= SUCCESS_LEVEL {
@@ -475,6 +523,7 @@ impl Env for BimanualEnv {
             term_steps: self.term_steps,
             successes: self.successes,
             fell: self.fell,
+            sensor: Some(self.sensor.clone()),
         }
     }
 
@@ -498,6 +547,9 @@ impl Env for BimanualEnv {
         self.term_steps = s.term_steps;
         self.successes = s.successes;
         self.fell = s.fell;
+        if let Some(sensor) = &s.sensor {
+            self.sensor = sensor.clone();
+        }
     }
 
     fn step_info(&self) -> StepInfo {

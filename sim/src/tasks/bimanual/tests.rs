@@ -311,3 +311,37 @@ fn absolute_actions_set_targets_around_the_keyframe_and_delta_actions_move_them(
     env.step(&open, &mut obs);
     assert!((env.targets()[13] - (key[13] + 2.0 * c.delta_scale[6])).abs() < 1e-6);
 }
+
+#[test]
+fn the_student_sees_the_teachers_object_pose_without_velocities_or_contact_flags() {
+    let (a, c) = assets(vec![AlohaTask::TransferCube]);
+    let exact_student = BimanualConfig {
+        observation: ObservationConfig {
+            variant: ObservationVariant::Student,
+            position_noise_m: 0.0,
+            rotation_noise: 0.0,
+            latency_steps: 0,
+        },
+        ..c.clone()
+    };
+    let mut teacher = BimanualEnv::new(&a, c, 4).expect("env builds");
+    let mut student = BimanualEnv::new(&a, exact_student, 4).expect("env builds");
+    let (mut ot, mut os) = (vec![0.0; OBS_DIM], vec![0.0; OBS_DIM]);
+    teacher.reset(&mut ot);
+    student.reset(&mut os);
+    for t in 0..40 {
+        let act: Vec<f32> = (0..14).map(|k| ((t + k) as f32 * 0.3).sin()).collect();
+        let rt = teacher.step(&act, &mut ot);
+        let rs = student.step(&act, &mut os);
+        assert_eq!(rt, rs, "the same physics and reward");
+    }
+    // Object slot 0 starts after joints (42) and grippers (18): position, rotation, velocities.
+    let slot = 3 * ACTION_DIM + 18;
+    assert_eq!(&ot[slot..slot + 7], &os[slot..slot + 7]);
+    assert!(os[slot + 7..slot + 13].iter().all(|v| *v == 0.0));
+    assert!(ot[slot + 7..slot + 13].iter().any(|v| *v != 0.0));
+    // Contact level and stage are a teacher's privilege.
+    assert_eq!(&os[OBS_DIM - 5..OBS_DIM - 3], &[0.0, 0.0]);
+    // Everything about the arms is the same.
+    assert_eq!(&ot[..slot], &os[..slot]);
+}
