@@ -78,7 +78,6 @@ pub struct BimanualSnapshot {
     streak: u32,
     #[serde(default)]
     held: bool,
-    rest_z: Vec<f32>,
     term_sums: Vec<f64>,
     term_steps: u32,
     successes: u32,
@@ -119,8 +118,6 @@ pub struct BimanualEnv {
     streak: u32,
     /// The success level has held long enough this episode.
     held: bool,
-    /// The objects' rest heights this episode.
-    rest_z: Vec<f32>,
     reward: StageReward,
     term_sums: Vec<f64>,
     term_steps: u32,
@@ -176,7 +173,6 @@ impl BimanualEnv {
             max_level: 0,
             streak: 0,
             held: false,
-            rest_z: Vec::new(),
             term_sums: vec![0.0; TERM_NAMES.len()],
             term_steps: 0,
             successes: 0,
@@ -264,7 +260,6 @@ impl BimanualEnv {
             goal: task.goal(&positions, &rotations),
             positions,
             rotations,
-            rest_z: self.rest_z.clone(),
             grasp_points,
             fingers,
             on_table,
@@ -276,8 +271,9 @@ impl BimanualEnv {
         let scene = aloha.scene();
         let rig = aloha.rig();
         let mut w = ObsWriter { out: obs, at: 0 };
-        w.put(&rig.qpos(scene)?);
-        w.put(&rig.qvel(scene)?.map(|v| 0.1 * v));
+        let (qpos, qvel) = rig.joint_state(scene)?;
+        w.put(&qpos);
+        w.put(&qvel.map(|v| 0.1 * v));
         w.put(match self.config.action {
             ActionMode::Absolute => &self.last_action,
             ActionMode::Delta => &self.targets,
@@ -442,7 +438,6 @@ impl Env for BimanualEnv {
         if self.scenes[self.active].reset(&positions).is_err() {
             obs.fill(0.0);
         }
-        self.rest_z = task.rest_heights().to_vec();
         self.steps = 0;
         self.last_action = [0.0; ACTION_DIM];
         self.targets = self.keyframe;
@@ -518,7 +513,6 @@ impl Env for BimanualEnv {
             max_level: self.max_level,
             streak: self.streak,
             held: self.held,
-            rest_z: self.rest_z.clone(),
             term_sums: self.term_sums.clone(),
             term_steps: self.term_steps,
             successes: self.successes,
@@ -542,7 +536,6 @@ impl Env for BimanualEnv {
         self.max_level = s.max_level;
         self.streak = s.streak;
         self.held = s.held;
-        self.rest_z.clone_from(&s.rest_z);
         self.term_sums.clone_from(&s.term_sums);
         self.term_steps = s.term_steps;
         self.successes = s.successes;

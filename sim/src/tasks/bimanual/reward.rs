@@ -28,8 +28,6 @@ pub struct RewardInputs {
     pub positions: Vec<[f32; 3]>,
     /// Their orientations `[w, x, y, z]`.
     pub rotations: Vec<[f32; 4]>,
-    /// Their rest heights (m).
-    pub rest_z: Vec<f32>,
     /// The stage-2 object's goal (world, m).
     pub goal: [f32; 3],
     /// Each arm's grasp point (world, m), indexed by side.
@@ -109,7 +107,7 @@ impl StageReward {
 
     /// Whether object `k` is off the table and above its rest height.
     fn lifted(i: &RewardInputs, k: usize) -> bool {
-        !i.on_table[k] && i.positions[k][2] > i.rest_z[k] + LIFTED
+        !i.on_table[k] && i.positions[k][2] > i.task.rest_heights()[k] + LIFTED
     }
 
     /// Whether stage 2 holds: every stage-1 object grasped and lifted.
@@ -140,7 +138,7 @@ impl StageReward {
             t.reach += approach(s, k) / n;
             t.touch += w.touch_weight * i.fingers[s][k] as f32 / n;
             if Self::grasped(i, s, k) {
-                let gain = (i.positions[k][2] - i.rest_z[k]).max(0.0);
+                let gain = (i.positions[k][2] - i.task.rest_heights()[k]).max(0.0);
                 t.lift += w.lift_weight * (gain / shaping.lift_height).min(1.0) / n;
             }
         }

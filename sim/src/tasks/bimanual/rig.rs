@@ -188,34 +188,30 @@ impl AlohaRig {
         Ok(())
     }
 
-    /// Joint positions in gym-aloha's layout (`[14]`), the grippers normalised.
-    pub fn qpos(&self, scene: &Scene) -> Result<[f32; ACTION_DIM], SimError> {
-        let mut out = [0.0; ACTION_DIM];
+    /// Joint positions and velocities in gym-aloha's layout (`[14]` each): the grippers as the
+    /// normalised position of their left finger, and its velocity in normalised units per s.
+    pub fn joint_state(
+        &self,
+        scene: &Scene,
+    ) -> Result<([f32; ACTION_DIM], [f32; ACTION_DIM]), SimError> {
+        let (mut pos, mut vel) = ([0.0; ACTION_DIM], [0.0; ACTION_DIM]);
         for side in Side::BOTH {
             let arm = self.arm(side);
-            let q = scene.articulation_state(arm.articulation)?.q;
-            let o = &mut out[side as usize * PER_ARM..][..PER_ARM];
+            let state = scene.articulation_state(arm.articulation)?;
+            let at = side as usize * PER_ARM;
             for (k, &j) in arm.joints.iter().enumerate() {
-                o[k] = q[j];
+                pos[at + k] = state.q[j];
+                vel[at + k] = state.qd[j];
             }
-            o[6] = gripper_normalise(q[arm.fingers[0]]);
+            pos[at + 6] = gripper_normalise(state.q[arm.fingers[0]]);
+            vel[at + 6] = state.qd[arm.fingers[0]] / (GRIPPER_OPEN - GRIPPER_CLOSED);
         }
-        Ok(out)
+        Ok((pos, vel))
     }
 
-    /// Joint velocities in the same layout (`[14]`; the gripper's in normalised units per s).
-    pub fn qvel(&self, scene: &Scene) -> Result<[f32; ACTION_DIM], SimError> {
-        let mut out = [0.0; ACTION_DIM];
-        for side in Side::BOTH {
-            let arm = self.arm(side);
-            let qd = scene.articulation_state(arm.articulation)?.qd;
-            let o = &mut out[side as usize * PER_ARM..][..PER_ARM];
-            for (k, &j) in arm.joints.iter().enumerate() {
-                o[k] = qd[j];
-            }
-            o[6] = qd[arm.fingers[0]] / (GRIPPER_OPEN - GRIPPER_CLOSED);
-        }
-        Ok(out)
+    /// Joint positions in gym-aloha's layout (`[14]`), the grippers normalised.
+    pub fn qpos(&self, scene: &Scene) -> Result<[f32; ACTION_DIM], SimError> {
+        Ok(self.joint_state(scene)?.0)
     }
 
     /// World pose of `side`'s `gripper_link`.

@@ -127,7 +127,6 @@ fn stage_2_pays_at_least_what_stage_1_can() {
         level: 2,
         positions: vec![[0.1, 0.5, 0.021]],
         rotations: vec![[1.0, 0.0, 0.0, 0.0]],
-        rest_z: vec![0.02],
         goal: HANDOVER_POINT,
         grasp_points: [[-0.4, 0.5, 0.3], [0.1, 0.5, 0.021]],
         fingers: [[0, 0], [2, 0]],
