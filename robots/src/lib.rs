@@ -14,6 +14,7 @@ pub mod contract;
 mod error;
 mod gait;
 mod ik;
+mod jacobian;
 mod kinematics;
 mod mass;
 mod mirror;
@@ -30,6 +31,7 @@ pub use config::{ControlConfig, RobotConfig};
 pub use error::RobotError;
 pub use gait::{GAIT_OBS_DIM, TrotGait, TrotGenerator};
 pub use ik::{IkSolution, IkTarget, solve_ik};
+pub use jacobian::{PointJacobian, damped_step, point_jacobian};
 pub use kinematics::{
     BodyExtents, body_extents, body_poses, extent_along, lowest_point_z, lowest_point_z_at,
     nominal_base_height,

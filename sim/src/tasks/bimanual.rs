@@ -5,6 +5,7 @@
 
 mod aloha_scene;
 mod aloha_task;
+mod cartesian;
 mod config;
 mod env;
 mod reward;
@@ -14,6 +15,7 @@ mod sensing;
 
 pub use aloha_scene::{AlohaScene, DEFAULT_ALOHA_DIR, aloha_dir, read_aloha_scene};
 pub use aloha_task::{AlohaTask, HANDOVER_POINT, PEG_AT_PIN, SUCCESS_LEVEL, Stages, TaskContacts};
+pub use cartesian::cartesian_targets;
 pub use config::{ActionMode, BimanualConfig, RewardConfig, TaskShaping};
 pub use env::{BimanualAssets, BimanualEnv, BimanualSnapshot, EpisodeOutcome, OBS_DIM};
 pub use reward::{RewardInputs, RewardTerms, StageReward, TERM_NAMES};

@@ -30,6 +30,10 @@ pub struct BimanualConfig {
     /// `delta`: targets move by `delta_scale * a` per step (rad; the gripper in normalised
     /// units), from the keyframe at reset, within the joints' control ranges.
     pub delta_scale: [f32; 7],
+    /// `cartesian`: per unit action, the grasp point moves this far (m, world x y z), the
+    /// gripper turns this much (rad, about world x y z) and the opening changes this much, per
+    /// step. A rotation scale of 0 holds the gripper's orientation.
+    pub cartesian_scale: [f32; 7],
     /// What the policy observes of the objects (teacher or student).
     pub observation: ObservationConfig,
     /// The two-stage reward.
@@ -49,6 +53,7 @@ impl Default for BimanualConfig {
             action: ActionMode::Delta,
             action_scale: [1.0, 1.6, 2.2, 1.0, 2.5, 2.0, 1.0],
             delta_scale: [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.1],
+            cartesian_scale: [0.01, 0.01, 0.01, 0.05, 0.05, 0.05, 0.1],
             observation: ObservationConfig::default(),
             reward: RewardConfig::default(),
             shaping: BTreeMap::new(),
@@ -67,6 +72,10 @@ pub enum ActionMode {
     /// targets by hundredths of a radian, not by the whole range: a gripper can hover over a
     /// 4 cm cube without knocking it away.
     Delta,
+    /// Each arm's grasp point moves and its gripper turns by `cartesian_scale * a` per step in
+    /// the world frame, through one damped least-squares IK step from the current targets
+    /// ([`super::cartesian`]); the gripper opening moves as in `delta`.
+    Cartesian,
 }
 
 /// The reward shared by every task (BiDexHD's two stages): in stage 1 the arms that must grasp
@@ -176,6 +185,16 @@ impl BimanualConfig {
             .any(|s| !(s.is_finite() && *s > 0.0))
         {
             return bad("delta_scale", "every scale must be a positive number");
+        }
+        let c = &self.cartesian_scale;
+        if c.iter().any(|s| !(s.is_finite() && *s >= 0.0))
+            || c[..3].iter().any(|s| *s == 0.0)
+            || c[6] == 0.0
+        {
+            return bad(
+                "cartesian_scale",
+                "translation and gripper scales must be positive, rotation scales non-negative",
+            );
         }
         let r = &self.reward;
         for (key, v) in [

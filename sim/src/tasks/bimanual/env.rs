@@ -3,7 +3,8 @@
 //!
 //! Action (`[14]`, clipped to [-1, 1]), per arm six joints and the gripper in gym-aloha's order
 //! ([`super::rig`]): `delta` (default) moves the joint targets by `delta_scale * a` per step,
-//! `absolute` sets them to `keyframe + action_scale * a` ([`ActionMode`]). Observation
+//! `absolute` sets them to `keyframe + action_scale * a`, `cartesian` moves each grasp point
+//! and gripper in the world frame through an IK step ([`super::cartesian`]). Observation
 //! (`[OBS_DIM]`), table-centred world frame:
 //! - joints: `qpos [14]`, `qvel [14]` (x 0.1), the joint targets `[14]` (gym-aloha's layout;
 //!   `absolute`: the last clipped action);
@@ -19,6 +20,7 @@
 
 use super::aloha_scene::{AlohaScene, read_aloha_scene};
 use super::aloha_task::{AlohaTask, SUCCESS_LEVEL};
+use super::cartesian::cartesian_targets;
 use super::config::{ActionMode, BimanualConfig};
 use super::reward::{RewardInputs, StageReward, TERM_NAMES};
 use super::rig::{ACTION_DIM, PER_ARM, Side, gripper_normalise};
@@ -207,15 +209,27 @@ impl BimanualEnv {
     /// The joint targets `action` would set from the current ones, in gym-aloha's action
     /// layout (`[14]` in, `[14]` out).
     pub fn targets_of(&self, action: &[f32]) -> [f32; ACTION_DIM] {
-        std::array::from_fn(|k| {
-            let a = clip(action.get(k).copied().unwrap_or(0.0));
-            let joint = k % PER_ARM;
-            let t = match self.config.action {
-                ActionMode::Absolute => self.keyframe[k] + self.config.action_scale[joint] * a,
-                ActionMode::Delta => self.targets[k] + self.config.delta_scale[joint] * a,
-            };
-            t.clamp(self.ranges[k].0, self.ranges[k].1)
-        })
+        let a: [f32; ACTION_DIM] =
+            std::array::from_fn(|k| clip(action.get(k).copied().unwrap_or(0.0)));
+        let unclamped = match self.config.action {
+            ActionMode::Cartesian => {
+                let aloha = &self.scenes[self.active];
+                cartesian_targets(
+                    aloha.scene(),
+                    aloha.rig(),
+                    &self.targets,
+                    &a,
+                    &self.config.cartesian_scale,
+                )
+            }
+            ActionMode::Absolute => std::array::from_fn(|k| {
+                self.keyframe[k] + self.config.action_scale[k % PER_ARM] * a[k]
+            }),
+            ActionMode::Delta => std::array::from_fn(|k| {
+                self.targets[k] + self.config.delta_scale[k % PER_ARM] * a[k]
+            }),
+        };
+        std::array::from_fn(|k| unclamped[k].clamp(self.ranges[k].0, self.ranges[k].1))
     }
 
     /// The current joint targets (gym-aloha's layout, `[14]`).
@@ -276,7 +290,7 @@ impl BimanualEnv {
         w.put(&qvel.map(|v| 0.1 * v));
         w.put(match self.config.action {
             ActionMode::Absolute => &self.last_action,
-            ActionMode::Delta => &self.targets,
+            ActionMode::Delta | ActionMode::Cartesian => &self.targets,
         });
         for side in Side::BOTH {
             let pose = rig.gripper_pose(scene, side);

@@ -344,3 +344,64 @@ fn the_student_sees_the_teachers_object_pose_without_velocities_or_contact_flags
     // Everything about the arms is the same.
     assert_eq!(&ot[..slot], &os[..slot]);
 }
+
+#[test]
+fn cartesian_actions_move_the_grasp_point_along_the_world_axes() {
+    let (a, c) = assets(vec![AlohaTask::TransferCube]);
+    let config = BimanualConfig {
+        action: ActionMode::Cartesian,
+        ..c
+    };
+    let scale = config.cartesian_scale;
+    let mut env = BimanualEnv::new(&a, config, 3).expect("env builds");
+    let mut obs = vec![0.0; OBS_DIM];
+    env.reset(&mut obs);
+    let rig = env.aloha().rig().clone();
+    let start = rig.grasp_point(env.aloha().scene(), Side::Right);
+    let start_axes = rig.gripper_pose(env.aloha().scene(), Side::Right).rotation;
+    // The right grasp point goes down 10 steps (scale m each; further down, the wrist reaches
+    // its limit) and the left arm holds still.
+    let mut down = [0.0; 14];
+    down[PER_ARM + 2] = -1.0;
+    let left_targets: Vec<f32> = env.targets()[..PER_ARM].to_vec();
+    for _ in 0..10 {
+        env.step(&down, &mut obs);
+    }
+    // Let the PD loop settle on the last targets.
+    for _ in 0..30 {
+        env.step(&[0.0; 14], &mut obs);
+    }
+    let end = rig.grasp_point(env.aloha().scene(), Side::Right);
+    let moved = end - start;
+    let want = 10.0 * scale[2];
+    assert!(
+        (moved.z + want).abs() < 0.25 * want,
+        "moved {moved:?}, want {want} down"
+    );
+    assert!(
+        moved.xy().norm() < 0.25 * want,
+        "drifted sideways: {moved:?}"
+    );
+    let turned = (rig.gripper_pose(env.aloha().scene(), Side::Right).rotation
+        * start_axes.inverse())
+    .angle();
+    assert!(turned < 0.05, "gripper turned {turned} rad");
+    assert_eq!(&env.targets()[..PER_ARM], &left_targets[..]);
+    // A rotation about world z turns the gripper about z.
+    let before = rig.gripper_pose(env.aloha().scene(), Side::Right).rotation;
+    let mut yaw = [0.0; 14];
+    yaw[PER_ARM + 5] = 1.0;
+    for _ in 0..6 {
+        env.step(&yaw, &mut obs);
+    }
+    for _ in 0..30 {
+        env.step(&[0.0; 14], &mut obs);
+    }
+    let after = rig.gripper_pose(env.aloha().scene(), Side::Right).rotation;
+    let turn = (after * before.inverse()).scaled_axis();
+    let want = 6.0 * scale[5];
+    assert!(
+        (turn.z - want).abs() < 0.3 * want,
+        "turned {turn:?}, want {want} about z"
+    );
+}
