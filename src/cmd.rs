@@ -7,6 +7,7 @@ mod bimanual_play;
 mod checkpoint_cmd;
 mod confined_nav;
 mod confined_nav_play;
+mod distill;
 mod explore;
 mod imitate;
 mod imitate_play;
@@ -63,6 +64,9 @@ enum Command {
     /// Scripted policies that test a scene's physics over randomised episodes
     /// (`transfer_cube`: the ALOHA hand-over).
     Scripted(bimanual::ScriptedArgs),
+    /// Distil a trained teacher into a student on the task's realistic observation (DAgger;
+    /// the student's checkpoint in --out loads like any policy).
+    Distill(distill::DistillArgs),
     /// Benchmarks (throughput, comparisons against peers).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -83,5 +87,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Explore(args) => explore::run_explore(args),
         Command::Robustify(args) => explore::run_robustify(args),
         Command::Scripted(args) => bimanual::run_scripted(args),
+        Command::Distill(args) => distill::run_distill(args),
     }
 }

@@ -58,6 +58,10 @@ pub struct TrainConfig {
     /// `policies::explore::robustify::RobustifyConfig`; keys reported as `robustify.<key>`).
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub robustify: toml::Table,
+    /// Teacher-student distillation (`embody distill TASK`, `policies::runner::DistillConfig`;
+    /// keys reported as `distill.<key>`).
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub distill: toml::Table,
     /// Sections of the task's hosted agents by name (`[agents.disturber]`), complete after
     /// loading (the policy's settings fill what a section leaves out).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -183,6 +187,14 @@ impl TrainConfig {
         &self,
     ) -> Result<crate::explore::robustify::RobustifyConfig, PolicyError> {
         let c: crate::explore::robustify::RobustifyConfig = section(&self.robustify, "robustify")?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The `[distill]` table as DAgger's settings (checked); errors name the key under
+    /// `distill.`.
+    pub fn distill_config(&self) -> Result<crate::runner::DistillConfig, PolicyError> {
+        let c: crate::runner::DistillConfig = section(&self.distill, "distill")?;
         c.validate()?;
         Ok(c)
     }

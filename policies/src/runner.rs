@@ -7,6 +7,9 @@ mod collector;
 mod confined_nav_eval;
 #[cfg(test)]
 mod constraint_tests;
+mod distill;
+#[cfg(test)]
+mod distill_tests;
 mod eval;
 mod group_rollouts;
 #[cfg(test)]
@@ -20,6 +23,7 @@ pub use agent::{Agent, POLICY_AGENT};
 pub use attack::{AttackEval, evaluate_against};
 pub use bimanual_eval::{BimanualEvalStats, evaluate_bimanual};
 pub use confined_nav_eval::{ConfinedNavEvalStats, evaluate_confined_nav};
+pub use distill::{DistillConfig, DistillStats, Distiller};
 pub use eval::{BurnActor, EvalStats, evaluate};
 pub use group_rollouts::{GroupIterationStats, GroupRolloutConfig, grpo_iteration};
 pub use imitation_eval::{ImitationEvalStats, evaluate_imitation};

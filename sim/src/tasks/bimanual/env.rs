@@ -280,7 +280,14 @@ impl BimanualEnv {
         })
     }
 
-    fn write_obs(&self, inputs: &RewardInputs, obs: &mut [f32]) -> Result<(), SimError> {
+    /// Writes the observation: the student's (`student`: sensed object poses, no velocities,
+    /// contact flags, level or stage) or the teacher's (the simulator's state).
+    fn write_obs(
+        &self,
+        inputs: &RewardInputs,
+        obs: &mut [f32],
+        student: bool,
+    ) -> Result<(), SimError> {
         let aloha = &self.scenes[self.active];
         let scene = aloha.scene();
         let rig = aloha.rig();
@@ -300,8 +307,13 @@ impl BimanualEnv {
             w.put(&[x.x, x.y, x.z, y.x, y.y, y.z]);
         }
         // The objects as perceived: the truth for a teacher, old noisy poses for a student.
-        let student = self.sensor.is_student();
-        let sensed = self.sensor.sensed();
+        let truth;
+        let sensed: &[ObjectPose] = if student {
+            self.sensor.sensed()
+        } else {
+            truth = self.object_poses();
+            &truth
+        };
         let seen_positions: Vec<[f32; 3]> = sensed.iter().map(|(p, _)| *p).collect();
         for slot in 0..OBJECT_SLOTS {
             match (aloha.objects().get(slot), sensed.get(slot)) {
@@ -381,10 +393,10 @@ impl BimanualEnv {
             .collect()
     }
 
-    fn observe(&self, obs: &mut [f32]) {
+    fn observe(&self, obs: &mut [f32], student: bool) {
         match self.inputs() {
             Ok(inputs) => {
-                if self.write_obs(&inputs, obs).is_err() {
+                if self.write_obs(&inputs, obs, student).is_err() {
                     obs.fill(0.0);
                 }
             }
@@ -462,7 +474,7 @@ impl Env for BimanualEnv {
         self.fell = false;
         let truth = self.object_poses();
         self.sensor.reset(truth);
-        self.observe(obs);
+        self.observe(obs, self.sensor.is_student());
     }
 
     fn step(&mut self, action: &[f32], obs: &mut [f32]) -> StepOutcome {
@@ -493,7 +505,10 @@ impl Env for BimanualEnv {
                 }
                 self.term_steps += 1;
                 self.last_action = clipped;
-                if self.write_obs(&inputs, obs).is_err() {
+                if self
+                    .write_obs(&inputs, obs, self.sensor.is_student())
+                    .is_err()
+                {
                     obs.fill(0.0);
                 }
                 terms.total()
@@ -556,6 +571,18 @@ impl Env for BimanualEnv {
         self.fell = s.fell;
         if let Some(sensor) = &s.sensor {
             self.sensor = sensor.clone();
+        }
+    }
+
+    /// A student env's privileged observation is the teacher's: what a teacher labels the
+    /// student's states from (distillation), or what an asymmetric critic reads.
+    fn privileged_dim(&self) -> usize {
+        if self.sensor.is_student() { OBS_DIM } else { 0 }
+    }
+
+    fn write_privileged(&self, out: &mut [f32]) {
+        if self.sensor.is_student() && out.len() >= OBS_DIM {
+            self.observe(&mut out[..OBS_DIM], false);
         }
     }
 

@@ -346,6 +346,36 @@ fn the_student_sees_the_teachers_object_pose_without_velocities_or_contact_flags
 }
 
 #[test]
+fn a_student_envs_privileged_observation_is_the_teachers() {
+    let (a, c) = assets(vec![AlohaTask::TransferCube]);
+    let noisy_student = BimanualConfig {
+        observation: ObservationConfig {
+            variant: ObservationVariant::Student,
+            ..ObservationConfig::default()
+        },
+        ..c.clone()
+    };
+    let mut teacher = BimanualEnv::new(&a, c, 9).expect("env builds");
+    let mut student = BimanualEnv::new(&a, noisy_student, 9).expect("env builds");
+    assert_eq!(
+        (teacher.privileged_dim(), student.privileged_dim()),
+        (0, OBS_DIM)
+    );
+    let (mut ot, mut os, mut op) = (vec![0.0; OBS_DIM], vec![0.0; OBS_DIM], vec![0.0; OBS_DIM]);
+    teacher.reset(&mut ot);
+    student.reset(&mut os);
+    for t in 0..30 {
+        let act: Vec<f32> = (0..14).map(|k| ((t * 3 + k) as f32 * 0.2).cos()).collect();
+        teacher.step(&act, &mut ot);
+        student.step(&act, &mut os);
+        student.write_privileged(&mut op);
+        assert_eq!(ot, op, "step {t}");
+    }
+    // The student's own view differs: noisy, late object poses.
+    assert_ne!(os, op);
+}
+
+#[test]
 fn cartesian_actions_move_the_grasp_point_along_the_world_axes() {
     let (a, c) = assets(vec![AlohaTask::TransferCube]);
     let config = BimanualConfig {
