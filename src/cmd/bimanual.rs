@@ -46,7 +46,7 @@ struct BimanualEval {
     checkpoint: PathBuf,
     /// Success rate per task: the success level (4) held for `success_hold_steps` steps.
     success_rate: BTreeMap<&'static str, f32>,
-    /// The same for the student policy (`None`: the checkpoint is not a student).
+    /// The same for the student (`--student`; `None` without one).
     student_success_rate: Option<BTreeMap<&'static str, f32>>,
     /// Per task: level 4 at any step (gym-aloha's count), drops, mean highest level, return.
     per_task: BTreeMap<&'static str, BimanualEvalStats>,
@@ -62,23 +62,32 @@ pub(crate) fn eval_bimanual(
     dir: &Path,
 ) -> anyhow::Result<()> {
     let trained: BimanualConfig = config.env_config()?;
-    let mut success_rate = BTreeMap::new();
-    let mut per_task = BTreeMap::new();
-    for &t in &trained.tasks {
-        let single = BimanualConfig {
-            tasks: vec![t],
-            ..trained.clone()
-        };
-        let assets = BimanualAssets::load(&single).context("reading the ALOHA scene files")?;
-        let stats = evaluate_bimanual(actor, &assets, &single, args.episodes, args.seed)?;
-        success_rate.insert(t.name(), stats.success_rate);
-        per_task.insert(t.name(), stats);
-    }
+    let (success_rate, per_task) = success_by_task(actor, &trained, args)?;
+    let student_success_rate = match &args.student {
+        None => None,
+        Some(path) => {
+            let dir = policies::deploy::resolve_checkpoint(path)
+                .with_context(|| format!("--student {}", path.display()))?;
+            let mut student = DeployPolicy::load(&dir)
+                .with_context(|| format!("loading the student from {}", dir.display()))?;
+            let student_config = TrainConfig::load(&dir.join("config.toml"), &[])?;
+            let taught: BimanualConfig = student_config.env_config()?;
+            if taught.tasks != trained.tasks {
+                anyhow::bail!(
+                    "--student {}: trained on {:?}, the teacher on {:?}",
+                    path.display(),
+                    taught.tasks,
+                    trained.tasks
+                );
+            }
+            Some(success_by_task(&mut student, &taught, args)?.0)
+        }
+    };
     let out = BimanualEval {
         task: TASK,
         checkpoint: dir.to_path_buf(),
         success_rate,
-        student_success_rate: None,
+        student_success_rate,
         per_task,
         episodes: args.episodes,
         seed: args.seed,
@@ -100,6 +109,31 @@ pub(crate) fn eval_bimanual(
         }
     }
     Ok(())
+}
+
+/// Success rate and figures per task of `actor` on `--episodes` held-out episodes of each task
+/// of `trained` (each task on its own envs).
+fn success_by_task(
+    actor: &mut DeployPolicy,
+    trained: &BimanualConfig,
+    args: &EvalArgs,
+) -> anyhow::Result<(
+    BTreeMap<&'static str, f32>,
+    BTreeMap<&'static str, BimanualEvalStats>,
+)> {
+    let mut success_rate = BTreeMap::new();
+    let mut per_task = BTreeMap::new();
+    for &t in &trained.tasks {
+        let single = BimanualConfig {
+            tasks: vec![t],
+            ..trained.clone()
+        };
+        let assets = BimanualAssets::load(&single).context("reading the ALOHA scene files")?;
+        let stats = evaluate_bimanual(actor, &assets, &single, args.episodes, args.seed)?;
+        success_rate.insert(t.name(), stats.success_rate);
+        per_task.insert(t.name(), stats);
+    }
+    Ok((success_rate, per_task))
 }
 
 /// `--task` of `embody train bimanual` as an `env.tasks` override.

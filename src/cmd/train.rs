@@ -111,6 +111,10 @@ pub struct EvalArgs {
     /// `confined-nav`: held-out worlds to evaluate on (the first N of the 200).
     #[arg(long, default_value_t = sim::confined::TEST_WORLDS)]
     pub worlds: usize,
+    /// `bimanual`: the student distilled from --checkpoint (`embody distill`), evaluated on
+    /// the same episodes into `student_success_rate`.
+    #[arg(long, value_name = "RUN_OR_CKPT")]
+    pub student: Option<PathBuf>,
 }
 
 /// What a training run did (`embody train --json`).

@@ -51,6 +51,47 @@ fn a_multi_task_bimanual_run_trains_and_evaluates_each_task() {
     }
     assert!(eval["student_success_rate"].is_null(), "{eval}");
     assert_eq!(eval["episodes"], 3);
+    // The teacher distils into a student on the realistic observation, which eval scores on
+    // the same episodes.
+    let student_dir = dir.join("student");
+    let student = student_dir.to_str().expect("utf-8");
+    let distilled = ok(&embody(&[
+        "distill",
+        "bimanual",
+        "--teacher",
+        out,
+        "--out",
+        student,
+        "--set",
+        "distill.iterations=2",
+        "--set",
+        "distill.num_steps_per_env=8",
+        "--set",
+        "distill.minibatch_size=32",
+        "--json",
+    ]));
+    assert_eq!(distilled["last"]["iteration"], 2, "{distilled}");
+    assert_eq!(distilled["last"]["dataset"], 2 * 8 * 8, "{distilled}");
+    let csv = std::fs::read_to_string(student_dir.join("distill.csv")).expect("distill.csv");
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    let config = std::fs::read_to_string(student_dir.join("checkpoint/config.toml"))
+        .expect("the student's config");
+    assert!(config.contains("variant = \"student\""), "{config}");
+    let both = ok(&embody(&[
+        "eval",
+        "bimanual",
+        "--checkpoint",
+        out,
+        "--student",
+        student,
+        "--episodes",
+        "2",
+        "--json",
+    ]));
+    for task in ["transfer_cube", "insertion"] {
+        let rate = both["student_success_rate"][task].as_f64();
+        assert!(rate.is_some_and(|r| (0.0..=1.0).contains(&r)), "{both}");
+    }
 }
 
 #[test]
