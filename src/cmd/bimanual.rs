@@ -50,6 +50,8 @@ struct BimanualEval {
     student_success_rate: Option<BTreeMap<&'static str, f32>>,
     /// Per task: level 4 at any step (gym-aloha's count), drops, mean highest level, return.
     per_task: BTreeMap<&'static str, BimanualEvalStats>,
+    /// The same for the student (`None` without one).
+    student_per_task: Option<BTreeMap<&'static str, BimanualEvalStats>>,
     episodes: usize,
     seed: u64,
 }
@@ -63,7 +65,7 @@ pub(crate) fn eval_bimanual(
 ) -> anyhow::Result<()> {
     let trained: BimanualConfig = config.env_config()?;
     let (success_rate, per_task) = success_by_task(actor, &trained, args)?;
-    let student_success_rate = match &args.student {
+    let student = match &args.student {
         None => None,
         Some(path) => {
             let dir = policies::deploy::resolve_checkpoint(path)
@@ -80,15 +82,17 @@ pub(crate) fn eval_bimanual(
                     trained.tasks
                 );
             }
-            Some(success_by_task(&mut student, &taught, args)?.0)
+            Some(success_by_task(&mut student, &taught, args)?)
         }
     };
+    let (student_success_rate, student_per_task) = student.unzip();
     let out = BimanualEval {
         task: TASK,
         checkpoint: dir.to_path_buf(),
         success_rate,
         student_success_rate,
         per_task,
+        student_per_task,
         episodes: args.episodes,
         seed: args.seed,
     };

@@ -91,6 +91,7 @@ fn a_multi_task_bimanual_run_trains_and_evaluates_each_task() {
     for task in ["transfer_cube", "insertion"] {
         let rate = both["student_success_rate"][task].as_f64();
         assert!(rate.is_some_and(|r| (0.0..=1.0).contains(&r)), "{both}");
+        assert_eq!(both["student_per_task"][task]["episodes"], 2, "{both}");
     }
 }
 
