@@ -49,9 +49,9 @@ struct BimanualEval {
     /// The same for the student (`--student`; `None` without one).
     student_success_rate: Option<BTreeMap<&'static str, f32>>,
     /// Per task: level 4 at any step (gym-aloha's count), drops, mean highest level, return.
-    per_task: BTreeMap<&'static str, BimanualEvalStats>,
+    per_task: PerTask,
     /// The same for the student (`None` without one).
-    student_per_task: Option<BTreeMap<&'static str, BimanualEvalStats>>,
+    student_per_task: Option<PerTask>,
     episodes: usize,
     seed: u64,
 }
@@ -115,16 +115,16 @@ pub(crate) fn eval_bimanual(
     Ok(())
 }
 
+/// Figures of each task by name.
+type PerTask = BTreeMap<&'static str, BimanualEvalStats>;
+
 /// Success rate and figures per task of `actor` on `--episodes` held-out episodes of each task
 /// of `trained` (each task on its own envs).
 fn success_by_task(
     actor: &mut DeployPolicy,
     trained: &BimanualConfig,
     args: &EvalArgs,
-) -> anyhow::Result<(
-    BTreeMap<&'static str, f32>,
-    BTreeMap<&'static str, BimanualEvalStats>,
-)> {
+) -> anyhow::Result<(BTreeMap<&'static str, f32>, PerTask)> {
     let mut success_rate = BTreeMap::new();
     let mut per_task = BTreeMap::new();
     for &t in &trained.tasks {

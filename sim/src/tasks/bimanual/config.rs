@@ -187,10 +187,7 @@ impl BimanualConfig {
             return bad("delta_scale", "every scale must be a positive number");
         }
         let c = &self.cartesian_scale;
-        if c.iter().any(|s| !(s.is_finite() && *s >= 0.0))
-            || c[..3].iter().any(|s| *s == 0.0)
-            || c[6] == 0.0
-        {
+        if c.iter().any(|s| !(s.is_finite() && *s >= 0.0)) || c[..3].contains(&0.0) || c[6] == 0.0 {
             return bad(
                 "cartesian_scale",
                 "translation and gripper scales must be positive, rotation scales non-negative",
