@@ -54,6 +54,26 @@ fn bent_q(spec: &RobotSpec) -> Vec<f64> {
     q
 }
 
+/// The gripper pose and how far the point moved after adding `dq` (`[6]`) to the moving joints.
+#[allow(clippy::too_many_arguments)]
+fn after_step(
+    spec: &RobotSpec,
+    base: &Isometry3<f64>,
+    q: &[f64],
+    moving: &[usize],
+    gripper: usize,
+    point: &Vector3<f64>,
+    pj: &robots::PointJacobian,
+    dq: &[f64],
+) -> (Isometry3<f64>, Vector3<f64>) {
+    let mut q2 = q.to_vec();
+    for (k, &j) in moving.iter().enumerate() {
+        q2[j] += dq[k];
+    }
+    let pose = body_poses(spec, *base, &q2).expect("poses")[gripper];
+    (pose, (pose * Point3::from(*point)).coords - pj.pos_w)
+}
+
 #[test]
 fn jacobian_predicts_a_small_joint_step() {
     let spec = right_arm();
@@ -64,12 +84,7 @@ fn jacobian_predicts_a_small_joint_step() {
     let pj = point_jacobian(&spec, &base, &q, gripper, &point, &moving).expect("jacobian");
     assert_eq!(pj.jacobian.shape(), (6, 6));
     let dq = [0.01, -0.02, 0.015, 0.01, -0.01, 0.02];
-    let mut q2 = q.clone();
-    for (k, &j) in moving.iter().enumerate() {
-        q2[j] += dq[k];
-    }
-    let pose2 = body_poses(&spec, base, &q2).unwrap()[gripper];
-    let moved = (pose2 * Point3::from(point)).coords - pj.pos_w;
+    let (pose2, moved) = after_step(&spec, &base, &q, &moving, gripper, &point, &pj, &dq);
     let turned = (pose2.rotation * pj.body_w.rotation.inverse()).scaled_axis();
     let predicted = &pj.jacobian * nalgebra::DVector::from_column_slice(&dq);
     for r in 0..3 {
@@ -102,12 +117,16 @@ fn damped_step_moves_along_the_twist() {
     // 5 mm down, and hold the orientation.
     let twist = Vector6::new(0.0, 0.0, -0.005, 0.0, 0.0, 0.0);
     let dq = damped_step(&pj.jacobian, &twist, 1e-4).expect("step");
-    let mut q2 = q.clone();
-    for (k, &j) in moving.iter().enumerate() {
-        q2[j] += dq[k];
-    }
-    let pose2 = body_poses(&spec, base, &q2).unwrap()[gripper];
-    let moved = (pose2 * Point3::from(point)).coords - pj.pos_w;
+    let (pose2, moved) = after_step(
+        &spec,
+        &base,
+        &q,
+        &moving,
+        gripper,
+        &point,
+        &pj,
+        dq.as_slice(),
+    );
     let turned = (pose2.rotation * pj.body_w.rotation.inverse()).angle();
     assert!((moved.z + 0.005).abs() < 3e-4, "moved {moved:?}");
     assert!(moved.xy().norm() < 3e-4, "moved {moved:?}");

@@ -57,7 +57,7 @@ pub fn cartesian_targets(
         let goal_rot = UnitQuaternion::from_scaled_axis(twist.fixed_rows::<3>(3).into_owned())
             * start.body_w.rotation;
         let mut pj = start;
-        for _ in 0..IK_ITERATIONS {
+        for iteration in 0..IK_ITERATIONS {
             let dp = goal_pos - pj.pos_w;
             let dr = (goal_rot * pj.body_w.rotation.inverse()).scaled_axis();
             let error = Vector6::new(dp.x, dp.y, dp.z, dr.x, dr.y, dr.z);
@@ -73,6 +73,9 @@ pub fn cartesian_targets(
             };
             for (k, &j) in arm.joints.iter().enumerate() {
                 q[j] += dq[k] * shrink;
+            }
+            if iteration + 1 == IK_ITERATIONS {
+                break;
             }
             match jacobian_at(&q) {
                 Some(next) => pj = next,
