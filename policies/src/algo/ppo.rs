@@ -256,9 +256,10 @@ impl Ppo {
     /// log-probabilities (not recomputed: with `runner.overlap_collection` the behaviour policy
     /// is one update older than the learner) and `logp_new` from
     /// [`ActorCritic::distribution`], the code the runner's collection used. The KL that drives
-    /// the adaptive learning rate is [`ActionDistribution::kl`] from the stored behaviour
-    /// Gaussian ([`DiagGaussian::from_std`] of the stored means and standard deviations) to the
-    /// current policy.
+    /// the adaptive learning rate is [`ActionDistribution::kl`] from the learner's policy at the
+    /// start of the update (the behaviour policy, unless collection overlapped the last update)
+    /// to the current policy; the fixed and linear schedules report it from the stored
+    /// behaviour Gaussian.
     pub fn update(
         &mut self,
         storage: &RolloutStorage,
@@ -290,7 +291,21 @@ impl Ppo {
         let mut count = 0.0f32;
         let mut first_minibatch = true;
         let dev = self.device.clone();
-        let std_old_row = matrix(&storage.stds, 1, ad, &dev);
+        // The adaptive rule's reference: the learner's policy before this update. Without
+        // overlapped collection it is the behaviour policy; with it, the behaviour policy is one
+        // update older, and measuring against it would charge every step with the last update's
+        // KL and pin the rate to its floor.
+        let (reference_means, reference_std) = match self.schedule.kind {
+            LrScheduleKind::Adaptive => {
+                let start = self
+                    .model
+                    .distribution(matrix(&storage.obs, n, od, &dev))
+                    .detach();
+                (to_vec(start.mean().clone()), to_vec(start.std().clone()))
+            }
+            _ => (storage.means.clone(), storage.stds.clone()),
+        };
+        let reference_std_row = matrix(&reference_std, 1, ad, &dev);
         for _ in 0..self.config.num_learning_epochs {
             order.shuffle(rng);
             for idx in order.chunks(mb) {
@@ -304,7 +319,7 @@ impl Ppo {
                 };
                 let obs = matrix(&gather(&storage.obs, od), b, od, &dev);
                 let actions = matrix(&gather(&storage.actions, ad), b, ad, &dev);
-                let mu_old = matrix(&gather(&storage.means, ad), b, ad, &dev);
+                let mu_reference = matrix(&gather(&reference_means, ad), b, ad, &dev);
                 let logp_old = vector(&gather(&storage.log_probs, 1), &dev);
                 // Values and targets, head-major per row: `[b * heads]`.
                 let (v_old, returns) = match cost {
@@ -328,9 +343,9 @@ impl Ppo {
 
                 let dist = self.model.distribution(obs.clone());
                 let (obs_for_mirror, mean_for_mirror) = (obs.clone(), dist.mean().clone());
-                let old = DiagGaussian::from_std(mu_old, std_old_row.clone());
-                // KL(old || new) decides the learning rate of this step (rsl_rl's order).
-                let kl = old.kl(&dist.detach()).mean().into_scalar::<f32>();
+                let reference = DiagGaussian::from_std(mu_reference, reference_std_row.clone());
+                // KL(reference || new) decides the learning rate of this step (rsl_rl's order).
+                let kl = reference.kl(&dist.detach()).mean().into_scalar::<f32>();
                 let lr = self.schedule.step(kl as f64, progress);
 
                 let logp = dist.log_prob(actions);
