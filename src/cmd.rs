@@ -9,6 +9,7 @@ mod confined_nav;
 mod confined_nav_play;
 mod distill;
 mod explore;
+mod handover;
 mod imitate;
 mod imitate_play;
 mod lm;

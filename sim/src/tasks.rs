@@ -4,6 +4,7 @@ pub mod aloha_grasp;
 pub mod bimanual;
 pub mod cartpole;
 pub mod confined_nav;
+pub mod handover;
 pub mod imitate;
 pub mod locomotion;
 pub mod maze;

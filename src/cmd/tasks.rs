@@ -220,6 +220,33 @@ pub static TASKS: &[TaskEntry] = &[
         explore: None,
         robustify: None,
     },
+    TaskEntry {
+        name: super::handover::TASK,
+        about: "two Shadow hands passing a block to a goal over the other palm (Bi-DexHands' \
+                ShadowHandOver)",
+        train: |args, config, dir| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            train_task(
+                super::handover::handover_venv(config, n, seed)?,
+                args,
+                config,
+                dir,
+            )
+        },
+        eval: super::handover::eval_handover,
+        contract: |_| Ok(None),
+        play: None,
+        bench: |args, config| {
+            let (n, seed) = (config.runner.num_envs, config.seed);
+            bench_task(
+                super::handover::handover_venv(config, n, seed)?,
+                args,
+                config,
+            )
+        },
+        explore: None,
+        robustify: None,
+    },
 ];
 
 fn cartpole_venv(num_envs: usize, seed: u64) -> VecEnv<CartPoleEnv> {

@@ -70,6 +70,7 @@ impl<E: sim::env::Env + VizEnv> VizEnv for policies::explore::robustify::DemoSta
 }
 impl VizEnv for sim::tasks::cartpole::CartPoleEnv {}
 impl VizEnv for sim::tasks::bimanual::BimanualEnv {}
+impl VizEnv for sim::tasks::handover::HandoverEnv {}
 impl VizEnv for sim::tasks::pendulum::PendulumEnv {}
 
 /// The per-iteration hook (does nothing without `--rerun`).

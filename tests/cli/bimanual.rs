@@ -1,5 +1,6 @@
 //! `embody train bimanual`, `embody eval bimanual` and `embody scripted` end to end on gym-aloha's
-//! scene files (`../shared/thirdparty/aloha`).
+//! scene files (`../shared/thirdparty/aloha`); `embody train handover` and `eval handover` on
+//! gymnasium-robotics' Shadow hand.
 
 use super::disturber::{embody, ok};
 
@@ -127,4 +128,44 @@ fn the_scripted_hand_over_reports_every_episode() {
     assert_eq!(report["episodes"], 4, "{report}");
     assert_eq!(report["results"].as_array().map(Vec::len), Some(4));
     assert!(report["success_rate"].as_f64() >= Some(0.75), "{report}");
+}
+
+#[test]
+fn a_handover_run_trains_and_reports_its_success_rate() {
+    let dir = std::env::temp_dir().join(format!("embody-handover-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.to_str().expect("utf-8");
+    let trained = ok(&embody(&[
+        "train",
+        "handover",
+        "--out",
+        out,
+        "--set",
+        "runner.num_envs=4",
+        "--set",
+        "runner.max_iterations=1",
+        "--set",
+        "ppo.num_steps_per_env=8",
+        "--json",
+    ]));
+    assert_eq!(trained["total_steps"], 32, "{trained}");
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).expect("metrics.csv");
+    let header = metrics.lines().next().unwrap_or_default();
+    for column in ["rew_goal", "rew_bonus", "successes"] {
+        assert!(header.contains(column), "{column} missing: {header}");
+    }
+    let eval = ok(&embody(&[
+        "eval",
+        "handover",
+        "--checkpoint",
+        out,
+        "--episodes",
+        "4",
+        "--json",
+    ]));
+    assert_eq!(eval["episodes"], 4, "{eval}");
+    let rate = eval["success_rate"].as_f64();
+    assert!(rate.is_some_and(|r| (0.0..=1.0).contains(&r)), "{eval}");
+    assert!(eval["fall_rate"].as_f64().is_some(), "{eval}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -25,7 +25,7 @@ use super::config::{ActionMode, BimanualConfig};
 use super::reward::{RewardInputs, StageReward, TERM_NAMES};
 use super::rig::{ACTION_DIM, PER_ARM, Side, gripper_normalise};
 use super::sensing::{ObjectPose, ObjectSensor};
-use crate::env::{Env, StepInfo, StepOutcome};
+use crate::env::{Env, ObsWriter, StepInfo, StepOutcome, clip_action};
 use crate::error::SimError;
 use crate::snapshot::WorldSnapshot;
 use rand::{RngExt, SeedableRng};
@@ -210,7 +210,7 @@ impl BimanualEnv {
     /// layout (`[14]` in, `[14]` out).
     pub fn targets_of(&self, action: &[f32]) -> [f32; ACTION_DIM] {
         let a: [f32; ACTION_DIM] =
-            std::array::from_fn(|k| clip(action.get(k).copied().unwrap_or(0.0)));
+            std::array::from_fn(|k| clip_action(action.get(k).copied().unwrap_or(0.0)));
         let unclamped = match self.config.action {
             ActionMode::Cartesian => {
                 let aloha = &self.scenes[self.active];
@@ -291,7 +291,7 @@ impl BimanualEnv {
         let aloha = &self.scenes[self.active];
         let scene = aloha.scene();
         let rig = aloha.rig();
-        let mut w = ObsWriter { out: obs, at: 0 };
+        let mut w = ObsWriter::new(obs);
         let (qpos, qvel) = rig.joint_state(scene)?;
         w.put(&qpos);
         w.put(&qvel.map(|v| 0.1 * v));
@@ -374,7 +374,7 @@ impl BimanualEnv {
         let mut id = [0.0; AlohaTask::ALL.len()];
         id[inputs.task.id()] = 1.0;
         w.put(&id);
-        debug_assert_eq!(w.at, OBS_DIM);
+        debug_assert_eq!(w.written(), OBS_DIM);
         Ok(())
     }
 
@@ -402,28 +402,6 @@ impl BimanualEnv {
             }
             Err(_) => obs.fill(0.0),
         }
-    }
-}
-
-/// Writes consecutive slices of an observation.
-struct ObsWriter<'a> {
-    out: &'a mut [f32],
-    at: usize,
-}
-
-impl ObsWriter<'_> {
-    fn put(&mut self, values: &[f32]) {
-        self.out[self.at..self.at + values.len()].copy_from_slice(values);
-        self.at += values.len();
-    }
-}
-
-/// An action entry clipped to [-1, 1] (non-finite: 0).
-fn clip(a: f32) -> f32 {
-    if a.is_finite() {
-        a.clamp(-1.0, 1.0)
-    } else {
-        0.0
     }
 }
 
@@ -481,7 +459,7 @@ impl Env for BimanualEnv {
         let targets = self.targets_of(action);
         self.targets = targets;
         let clipped: [f32; ACTION_DIM] =
-            std::array::from_fn(|k| clip(action.get(k).copied().unwrap_or(0.0)));
+            std::array::from_fn(|k| clip_action(action.get(k).copied().unwrap_or(0.0)));
         let aloha = &mut self.scenes[self.active];
         let level = aloha.step(&targets).unwrap_or(0);
         let blew_up = aloha.scene().has_non_finite_state();
