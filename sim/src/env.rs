@@ -4,11 +4,13 @@
 pub mod cells;
 mod count_bonus;
 mod obs_writer;
+mod term_sums;
 mod vec_env;
 
 pub use cells::{CellConfig, CellFeatures, CellFunction, CellKey};
 pub use count_bonus::{CountBonus, CountBonusSnapshot};
 pub use obs_writer::{ObsWriter, clip_action};
+pub use term_sums::drain_term_sums;
 pub use vec_env::{EpisodeStats, SlotSnapshot, VecEnv};
 
 use crate::error::SimError;

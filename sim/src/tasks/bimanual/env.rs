@@ -25,7 +25,7 @@ use super::config::{ActionMode, BimanualConfig};
 use super::reward::{RewardInputs, StageReward, TERM_NAMES};
 use super::rig::{ACTION_DIM, PER_ARM, Side, gripper_normalise};
 use super::sensing::{ObjectPose, ObjectSensor};
-use crate::env::{Env, ObsWriter, StepInfo, StepOutcome, clip_action};
+use crate::env::{Env, ObsWriter, StepInfo, StepOutcome, clip_action, drain_term_sums};
 use crate::error::SimError;
 use crate::snapshot::WorldSnapshot;
 use rand::{RngExt, SeedableRng};
@@ -572,15 +572,7 @@ impl Env for BimanualEnv {
     }
 
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
-        let terms = TERM_NAMES
-            .iter()
-            .zip(&self.term_sums)
-            .map(|(n, s)| (*n, *s as f32))
-            .collect();
-        let steps = self.term_steps;
-        self.term_sums.iter_mut().for_each(|s| *s = 0.0);
-        self.term_steps = 0;
-        (terms, steps)
+        drain_term_sums(&TERM_NAMES, &mut self.term_sums, &mut self.term_steps)
     }
 
     fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {

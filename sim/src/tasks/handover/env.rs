@@ -20,7 +20,7 @@
 
 use super::config::HandoverConfig;
 use super::scene::{Hand, HandoverAssets, LEFT_PREFIX, MARKER, OBJECT, RIGHT_PREFIX};
-use crate::env::{Env, ObsWriter, StepInfo, StepOutcome, clip_action};
+use crate::env::{Env, ObsWriter, StepInfo, StepOutcome, clip_action, drain_term_sums};
 use crate::error::SimError;
 use crate::physics::PhysicsConfig;
 use crate::scene::{ArticulationState, ObjectState, Scene, SceneOptions};
@@ -453,15 +453,7 @@ impl Env for HandoverEnv {
     }
 
     fn drain_reward_terms(&mut self) -> (Vec<(&'static str, f32)>, u32) {
-        let terms = TERM_NAMES
-            .iter()
-            .zip(&self.term_sums)
-            .map(|(n, s)| (*n, *s as f32))
-            .collect();
-        let steps = self.term_steps;
-        self.term_sums.iter_mut().for_each(|s| *s = 0.0);
-        self.term_steps = 0;
-        (terms, steps)
+        drain_term_sums(&TERM_NAMES, &mut self.term_sums, &mut self.term_steps)
     }
 
     fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {
