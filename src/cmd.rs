@@ -12,6 +12,7 @@ mod explore;
 mod handover;
 mod imitate;
 mod imitate_play;
+mod job;
 mod lm;
 mod maze;
 mod maze_viz;
@@ -75,11 +76,31 @@ enum Command {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+    // MPI (when `mpirun` started this process) lives until this function returns.
+    let comm = job::init()?;
+    let command = match cli.command {
+        Command::Train(mut args) => {
+            args.comm = comm;
+            return train::run_train(args);
+        }
+        Command::Bench(bench::BenchCommand::Train(mut args)) => {
+            args.comm = comm;
+            return bench::train::run(args);
+        }
+        Command::Bench(bench::BenchCommand::Allreduce(mut args)) => {
+            args.comm = comm;
+            return bench::allreduce::run(args);
+        }
+        other => {
+            job::single_process_only(&comm, "this command")?;
+            other
+        }
+    };
+    match command {
+        Command::Train(args) => train::run_train(args),
         Command::Sim(args) => sim_cmd::run(args),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Checkpoint(cmd) => checkpoint_cmd::run(cmd),
-        Command::Train(args) => train::run_train(args),
         Command::Eval(args) => train::run_eval(args),
         Command::Play(args) => play::run_play(args),
         Command::Attack(args) => attack::run_attack(args),

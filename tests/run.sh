@@ -44,6 +44,16 @@ if [ "${EMBODY_TEST_ROS:-1}" = "1" ]; then
   features+=(embody_ros/ros embody_ros_sim/ros)
   [ "${EMBODY_TEST_RERUN:-1}" = "1" ] && features+=(embody_ros_sim/gamepad)
 fi
+# MPI (embody's `mpi` feature, rsmpi over Open MPI): data-parallel training, tested by driving
+# `mpirun -n 2 embody train ...` (needs libopenmpi-dev openmpi-bin). EMBODY_TEST_MPI=0 leaves
+# it out.
+if [ "${EMBODY_TEST_MPI:-1}" = "1" ]; then
+  if ! command -v mpirun >/dev/null || ! pkg-config --exists ompi 2>/dev/null; then
+    echo "the mpi feature needs Open MPI (apt-get install libopenmpi-dev openmpi-bin)" >&2
+    exit 1
+  fi
+  features+=(embody/mpi)
+fi
 # The wgpu backend joins the same invocation: in a second one its change to burn's features
 # (fusion, autotune) rebuilt burn and everything above it (docs/BENCHMARKS.md, "CI cost").
 # CPU runs still pick burn's flex device (BURN_DEVICE above).

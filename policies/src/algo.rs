@@ -6,6 +6,7 @@ pub(crate) mod core_trace;
 mod dynamic_sampling;
 mod gae;
 mod grad_clip;
+mod grad_sync;
 mod grpo;
 mod kl;
 mod lagrange;
@@ -23,6 +24,7 @@ pub use algorithm::{Algorithm, RolloutSettings};
 pub use dynamic_sampling::informative_groups;
 pub use gae::compute_gae;
 pub use grad_clip::clip_global_norm;
+pub use grad_sync::{flatten_gradients, flatten_parameters, gradients_from_flat, parameter_count};
 pub use grpo::{
     Grpo, GrpoBatch, GrpoConfig, GrpoStats, HintConfig, ImportanceLevel, LossInputs, RewardTerm,
     Surrogate, policy_loss,
@@ -35,8 +37,10 @@ pub use losses::{
     cispo_surrogate, clipped_surrogate, clipped_surrogate_loss, gradient_preserving_surrogate,
     value_loss,
 };
-pub use normalizer::{RunningMeanStd, mean_and_std, normalize_batch, normalize_groups};
-pub use optim_step::{new_adam, optimizer_step};
+pub use normalizer::{
+    RunningMeanStd, mean_and_std, normalize_batch, normalize_batch_across, normalize_groups,
+};
+pub use optim_step::{new_adam, optimizer_step, optimizer_step_across};
 pub use ppo::{Ppo, PpoConfig, UpdateStats};
 pub use schedule::{LrSchedule, LrScheduleKind};
 pub use token_masks::{high_entropy_mask, mask_truncated, quantile};

@@ -46,6 +46,9 @@ pub struct RunnerState {
     /// A constrained policy's Lagrange multiplier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<f32>,
+    /// Processes of the MPI job that wrote it (1 without MPI); a resume needs as many.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub ranks: usize,
 }
 
 fn one() -> usize {
@@ -224,6 +227,10 @@ pub struct RolloutState<S> {
     /// The hosted agents' streams, in the task's order (none for single-agent runs).
     #[serde(default)]
     pub agents: Vec<HostedRolloutState>,
+    /// This rank's windows of recent episodes (returns, lengths) under MPI, where each rank
+    /// keeps its own (`state.json` holds rank 0's); `None` on one process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recent_episodes: Option<(Vec<f32>, Vec<f32>)>,
 }
 
 /// A hosted agent's side of [`RolloutState`].
@@ -239,10 +246,32 @@ pub struct HostedRolloutState {
     pub noise: Vec<f32>,
     /// Its return so far in each env's running episode. `[envs]`
     pub running_return: Vec<f32>,
+    /// This rank's window of the agent's recent returns under MPI (`None` on one process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recent_returns: Option<Vec<f32>>,
 }
 
 /// File of the env snapshots in a checkpoint folder: gzip-compressed CBOR.
 pub const ROLLOUT_FILE: &str = "envs.cbor.gz";
+
+/// File of rank `rank`'s env snapshots in the checkpoint of an MPI job ([`ROLLOUT_FILE`] for
+/// rank 0, `envs.rank<R>.cbor.gz` for the others).
+pub fn rollout_file(rank: usize) -> String {
+    match rank {
+        0 => ROLLOUT_FILE.to_string(),
+        r => format!("envs.rank{r}.cbor.gz"),
+    }
+}
+
+/// Writes already-encoded rollout states ([`cbor_gz`] of a [`RolloutState`]), one per rank in
+/// rank order, into checkpoint folder `dir` (each file atomically). Call before [`save`].
+pub fn save_rank_rollouts(dir: &Path, encoded: &[Vec<u8>]) -> Result<(), PolicyError> {
+    std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
+    for (rank, bytes) in encoded.iter().enumerate() {
+        write_atomic(&dir.join(rollout_file(rank)), bytes)?;
+    }
+    Ok(())
+}
 
 /// Writes the rollout state into checkpoint folder `dir` (atomically). Call before [`save`]:
 /// `state.json`, written last, says which iteration the folder holds.
@@ -276,7 +305,16 @@ pub fn cbor_gz<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
 pub fn load_rollout<S: serde::de::DeserializeOwned>(
     dir: &Path,
 ) -> Result<Option<RolloutState<S>>, PolicyError> {
-    let path = dir.join(ROLLOUT_FILE);
+    load_rank_rollout(dir, 0)
+}
+
+/// Reads rank `rank`'s rollout state of checkpoint folder `dir` ([`rollout_file`]); `Ok(None)`
+/// when there is none.
+pub fn load_rank_rollout<S: serde::de::DeserializeOwned>(
+    dir: &Path,
+    rank: usize,
+) -> Result<Option<RolloutState<S>>, PolicyError> {
+    let path = dir.join(rollout_file(rank));
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

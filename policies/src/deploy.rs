@@ -656,6 +656,7 @@ mod tests {
             agents: Vec::new(),
             value_heads: 1,
             multiplier: None,
+            ranks: 1,
         };
         let dir = tmp("burn");
         save(&dir, &model, &Ppo::new_optimizer(), &state, &config, None).expect("save");

@@ -22,6 +22,8 @@ pub mod algo;
 pub mod atomic_file;
 #[cfg(feature = "train")]
 pub mod checkpoint;
+#[cfg(feature = "rl")]
+pub mod collective;
 #[cfg(feature = "train")]
 pub mod config;
 pub mod deploy;

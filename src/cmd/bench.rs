@@ -1,5 +1,6 @@
 //! `embody bench ...`: throughput benchmarks and comparisons against peer tools.
 
+pub(crate) mod allreduce;
 mod confined_plan;
 mod gemm_ceiling;
 mod grpo;
@@ -28,6 +29,9 @@ pub enum BenchCommand {
     /// The confined-space planner on the held-out worlds, one core: grid build, plan from the
     /// start, and replans from points beside the path (median, p95, max ms).
     ConfinedPlan(confined_plan::ConfinedPlanArgs),
+    /// Under `mpirun`: one all-reduce's time against its size on the job's ranks, with the
+    /// latency and bandwidth fitted to it (the figures larger jobs are projected from).
+    Allreduce(allreduce::BenchAllreduceArgs),
 }
 
 /// Runs a benchmark.
@@ -39,6 +43,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Train(args) => train::run(args),
         BenchCommand::Grpo(args) => grpo::run(args),
         BenchCommand::ConfinedPlan(args) => confined_plan::run(args),
+        BenchCommand::Allreduce(args) => allreduce::run(args),
     }
 }
 

@@ -25,18 +25,12 @@ pub(crate) fn bimanual_venv(
     seed: u64,
 ) -> anyhow::Result<VecEnv<BimanualEnv>> {
     let task: BimanualConfig = config.env_config()?;
-    venv_of(&task, num_envs, seed)
-}
-
-fn venv_of(
-    task: &BimanualConfig,
-    num_envs: usize,
-    seed: u64,
-) -> anyhow::Result<VecEnv<BimanualEnv>> {
-    let assets = BimanualAssets::load(task).context("reading the ALOHA scene files")?;
-    Ok(VecEnv::try_new(num_envs, |i| {
-        BimanualEnv::new(&assets, task.clone(), seed ^ i as u64)
-    })?)
+    let assets = BimanualAssets::load(&task).context("reading the ALOHA scene files")?;
+    Ok(VecEnv::try_new_at(
+        config.runner.first_env,
+        num_envs,
+        |i| BimanualEnv::new(&assets, task.clone(), seed ^ i as u64),
+    )?)
 }
 
 /// `embody eval bimanual --json`.

@@ -37,9 +37,11 @@ pub(crate) fn confined_nav_venv(
     seed: u64,
 ) -> anyhow::Result<VecEnv<ConfinedNavEnv>> {
     let (task, spec) = load(config)?;
-    Ok(VecEnv::try_new(num_envs, |i| {
-        ConfinedNavEnv::new(spec.clone(), task.clone(), seed ^ i as u64)
-    })?)
+    Ok(VecEnv::try_new_at(
+        config.runner.first_env,
+        num_envs,
+        |i| ConfinedNavEnv::new(spec.clone(), task.clone(), seed ^ i as u64),
+    )?)
 }
 
 /// What `embody eval confined-nav --json` prints.

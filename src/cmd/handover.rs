@@ -21,9 +21,11 @@ pub(crate) fn handover_venv(
 ) -> anyhow::Result<VecEnv<HandoverEnv>> {
     let task: HandoverConfig = config.env_config()?;
     let assets = HandoverAssets::load(&task).context("reading the Shadow-hand scene")?;
-    Ok(VecEnv::try_new(num_envs, |i| {
-        HandoverEnv::new(&assets, task.clone(), seed ^ i as u64)
-    })?)
+    Ok(VecEnv::try_new_at(
+        config.runner.first_env,
+        num_envs,
+        |i| HandoverEnv::new(&assets, task.clone(), seed ^ i as u64),
+    )?)
 }
 
 /// `embody eval handover`: `--episodes` episodes from the held-out seed; success_rate is the

@@ -25,9 +25,11 @@ pub(crate) fn imitation_venv(
     seed: u64,
 ) -> anyhow::Result<VecEnv<ImitationEnv>> {
     let (task, assets) = load(config)?;
-    Ok(VecEnv::try_new(num_envs, |i| {
-        ImitationEnv::new(assets.clone(), task.clone(), seed ^ i as u64)
-    })?)
+    Ok(VecEnv::try_new_at(
+        config.runner.first_env,
+        num_envs,
+        |i| ImitationEnv::new(assets.clone(), task.clone(), seed ^ i as u64),
+    )?)
 }
 
 /// `embody eval imitate`: `--episodes` episodes of 20 s from the held-out seed.

@@ -275,14 +275,18 @@ pub(crate) fn locomotion_venv(
     let terrain = sim::Terrain::new(task.terrain, seed);
     let disturber: Option<DisturberConfig> = config.disturber_config()?;
     let steps_per_iteration = config.ppo.num_steps_per_env as u32;
-    Ok(VecEnv::try_new(num_envs, |i| {
-        let mut env =
-            LocomotionEnv::new(spec.clone(), terrain.clone(), task.clone(), seed ^ i as u64)?;
-        if let Some(d) = &disturber {
-            env.set_disturber(d.clone(), steps_per_iteration)?;
-        }
-        Ok(env)
-    })?)
+    Ok(VecEnv::try_new_at(
+        config.runner.first_env,
+        num_envs,
+        |i| {
+            let mut env =
+                LocomotionEnv::new(spec.clone(), terrain.clone(), task.clone(), seed ^ i as u64)?;
+            if let Some(d) = &disturber {
+                env.set_disturber(d.clone(), steps_per_iteration)?;
+            }
+            Ok(env)
+        },
+    )?)
 }
 
 /// `embody eval` of a classic-control task: `make(n, seed)` builds the held-out envs, episodes

@@ -61,6 +61,9 @@ pub struct TrainArgs {
     /// Rerun recording of the run.
     #[command(flatten)]
     pub viz: super::train_viz::RerunArgs,
+    /// The job's processes (several under `mpirun` with the `mpi` feature).
+    #[arg(skip)]
+    pub comm: policies::collective::Comm,
 }
 
 /// Arguments of `embody eval`.
@@ -154,6 +157,7 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
+    let comm = &args.comm;
     let run_dir = match &args.out {
         Some(p) => p.clone(),
         None => {
@@ -164,7 +168,22 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
             PathBuf::from("runs").join(format!("{}-{secs}", args.task))
         }
     };
-    std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
+    // Under MPI: rank 0's folder name, and the same resolved config on every rank.
+    let run_dir = match comm.is_distributed() {
+        true => PathBuf::from(
+            String::from_utf8_lossy(
+                &comm.all_gather_bytes(run_dir.to_string_lossy().as_bytes())[0],
+            )
+            .into_owned(),
+        ),
+        false => run_dir,
+    };
+    super::job::check_same_on_every_rank(comm, "config", &config.to_toml())?;
+    config.runner.first_env = comm.rank() * config.runner.num_envs;
+    if comm.is_root() {
+        std::fs::create_dir_all(&run_dir)
+            .with_context(|| format!("creating {}", run_dir.display()))?;
+    }
     (super::tasks::task(&config.task)?.train)(&args, &config, &run_dir)
 }
 
@@ -177,6 +196,11 @@ pub(crate) fn train_task<E: Env + super::train_viz::VizEnv>(
 ) -> anyhow::Result<()> {
     let device = policies::device::device_from_name(args.device.as_deref())?;
     let mut runner = OnPolicyRunner::from_config(venv, config, &device)?;
+    let comm = args.comm.clone();
+    if comm.is_distributed() {
+        distributed_preflight(args, config, &comm)?;
+        runner.set_comm(comm.clone());
+    }
     if args.resume {
         let dir = checkpoint::checkpoint_dir(run_dir);
         let restored = runner
@@ -204,7 +228,22 @@ pub(crate) fn train_task<E: Env + super::train_viz::VizEnv>(
         }
         return grpo_train_loop(&mut runner, config, run_dir, args.json);
     }
-    let mut viz = super::train_viz::TrainViz::open(&args.viz, &runner, run_dir, args.json)?;
+    if comm.is_distributed() {
+        // Same seed, same files: the ranks must start from the same weights.
+        let checksum: f64 = policies::algo::flatten_parameters(runner.policy().model())
+            .iter()
+            .map(|&v| v as f64)
+            .sum();
+        super::job::check_same_on_every_rank(
+            &comm,
+            "starting weights (checksum)",
+            &format!("{checksum:e}"),
+        )?;
+    }
+    // Rank 0 records to Rerun.
+    let no_viz = super::train_viz::RerunArgs::default();
+    let viz_args = if comm.is_root() { &args.viz } else { &no_viz };
+    let mut viz = super::train_viz::TrainViz::open(viz_args, &runner, run_dir, args.json)?;
     let summary = train_loop(
         &mut runner,
         config,
@@ -213,7 +252,35 @@ pub(crate) fn train_task<E: Env + super::train_viz::VizEnv>(
         &mut viz,
         &mut NoHook,
     )?;
+    if !comm.is_root() {
+        return Ok(());
+    }
     print_train_summary(&summary, args.json)
+}
+
+/// What data-parallel training does not support yet, refused before any rank starts.
+fn distributed_preflight(
+    args: &TrainArgs,
+    config: &TrainConfig,
+    comm: &policies::collective::Comm,
+) -> anyhow::Result<()> {
+    if args.algo != "ppo" {
+        bail!(
+            "--algo {} runs on one process; under mpirun only PPO is data-parallel",
+            args.algo
+        );
+    }
+    if config.runner.overlap_collection
+        && config.runner.empirical_normalization
+        && !comm.concurrent_channels()
+    {
+        bail!(
+            "runner.overlap_collection with runner.empirical_normalization needs an MPI library \
+             with MPI_THREAD_MULTIPLE (collection sums observation statistics while the learner \
+             sums gradients); set runner.overlap_collection = false"
+        );
+    }
+    Ok(())
 }
 
 /// What a training loop around PPO adds to it: work after each iteration (moving a
@@ -344,57 +411,16 @@ pub(crate) fn train_loop<E: Env + super::train_viz::VizEnv>(
     viz: &mut super::train_viz::TrainViz,
     hook: &mut dyn LoopHook<E>,
 ) -> anyhow::Result<TrainSummary> {
-    std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
-    let csv_path = run_dir.join("metrics.csv");
-    let new_csv = !csv_path.exists() || runner.iteration() == 0;
-    if !new_csv {
-        // Drop rows a killed run wrote after its last checkpoint; they are computed again.
-        let text = std::fs::read_to_string(&csv_path)?;
-        let keep: Vec<&str> = text
-            .lines()
-            .filter(|l| {
-                l.split(',')
-                    .next()
-                    .and_then(|i| i.parse::<usize>().ok())
-                    .is_none_or(|i| i < runner.iteration())
-            })
-            .collect();
-        std::fs::write(&csv_path, keep.join("\n") + "\n")?;
-    }
-    let mut csv = std::fs::OpenOptions::new()
-        .create(true)
-        .append(!new_csv)
-        .write(true)
-        .truncate(new_csv)
-        .open(&csv_path)?;
-    // Per-step means of the task's named reward terms follow the fixed columns as `rew_<term>`
-    // (rsl_rl logs them per episode as `Episode_Reward/<term>`).
-    // Then the mean curriculum levels over the envs (legged_gym logs `terrain_level`).
+    // Under MPI rank 0 writes the run folder; every rank iterates and saves (snapshots travel
+    // to rank 0).
+    let root = runner.comm().is_root();
     let term_names = runner.reward_term_names();
-    if new_csv {
-        let terms: String = term_names.iter().map(|k| format!(",rew_{k}")).collect();
-        let levels: String = runner
-            .curriculum_levels()
-            .iter()
-            .map(|(k, _)| format!(",{k}"))
-            .collect();
-        // Then each hosted agent's figures, prefixed with its name.
-        let hosted: String = runner
-            .hosted_stats()
-            .iter()
-            .flat_map(|a| HOSTED_COLUMNS.map(|c| format!(",{}_{c}", a.name)))
-            .collect();
-        let constraint: String = match runner.policy().multiplier() {
-            Some(_) => CONSTRAINT_COLUMNS.map(|c| format!(",{c}")).concat(),
-            None => String::new(),
-        };
-        writeln!(
-            csv,
-            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate,mirror_loss{terms}{levels}{hosted}{constraint}"
-        )?;
-    }
+    let mut csv = match root {
+        true => Some(open_metrics(runner, &term_names, config, run_dir)?),
+        false => None,
+    };
     let total = config.runner.max_iterations;
-    let bar = if json {
+    let bar = if json || !root {
         ProgressBar::hidden()
     } else {
         ProgressBar::new(total as u64)
@@ -428,24 +454,26 @@ pub(crate) fn train_loop<E: Env + super::train_viz::VizEnv>(
             })
             .collect();
         let constraint = constraint_columns(u);
-        writeln!(
-            csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}{hosted_columns}{constraint}",
-            s.iteration,
-            s.total_steps,
-            s.mean_return,
-            s.mean_episode_length,
-            s.steps_per_s,
-            s.collect_s,
-            s.learn_s,
-            u.policy_loss,
-            u.value_loss,
-            u.entropy,
-            u.kl,
-            u.grad_norm,
-            u.learning_rate,
-            u.mirror_loss
-        )?;
+        if let Some(csv) = csv.as_mut() {
+            writeln!(
+                csv,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}{terms}{level_columns}{hosted_columns}{constraint}",
+                s.iteration,
+                s.total_steps,
+                s.mean_return,
+                s.mean_episode_length,
+                s.steps_per_s,
+                s.collect_s,
+                s.learn_s,
+                u.policy_loss,
+                u.value_loss,
+                u.entropy,
+                u.kl,
+                u.grad_norm,
+                u.learning_rate,
+                u.mirror_loss
+            )?;
+        }
         viz.iteration(runner, &s)?;
         let level_message: String = levels
             .iter()
@@ -460,18 +488,22 @@ pub(crate) fn train_loop<E: Env + super::train_viz::VizEnv>(
         let done = runner.iteration();
         if done % config.runner.save_interval.max(1) == 0 || done == total {
             let dir = checkpoint::checkpoint_dir(run_dir);
-            std::fs::create_dir_all(&dir)?;
-            hook.before_save(&dir)?;
+            if root {
+                std::fs::create_dir_all(&dir)?;
+                hook.before_save(&dir)?;
+            }
             runner.save_checkpoint(&dir, config)?;
         }
         last = Some(s);
     }
     bar.finish();
     viz.finish()?;
-    if let Err(e) = super::plot::learning_curve(run_dir, &format!("PPO on {}", config.task)) {
+    drop(csv);
+    if root && let Err(e) = super::plot::learning_curve(run_dir, &format!("PPO on {}", config.task))
+    {
         eprintln!("warning: no learning-curve plot: {e:#}");
     }
-    if let Err(e) = super::plot::constraint_curve(run_dir) {
+    if root && let Err(e) = super::plot::constraint_curve(run_dir) {
         eprintln!("warning: no constraint plot: {e:#}");
     }
     let last = last.unwrap_or_default();
@@ -484,6 +516,66 @@ pub(crate) fn train_loop<E: Env + super::train_viz::VizEnv>(
         mean_episode_length: last.mean_episode_length,
         wall_s: start.elapsed().as_secs_f32(),
     })
+}
+
+/// Writes the run's `config.toml` and opens its `metrics.csv` for the rows of `runner`'s next
+/// iterations: a new file with the header, or (resumed) the old one without the rows a killed
+/// run wrote after its last checkpoint.
+fn open_metrics<E: Env>(
+    runner: &OnPolicyRunner<E>,
+    term_names: &[&str],
+    config: &TrainConfig,
+    run_dir: &Path,
+) -> anyhow::Result<std::fs::File> {
+    std::fs::write(run_dir.join("config.toml"), config.to_toml())?;
+    let csv_path = run_dir.join("metrics.csv");
+    let new_csv = !csv_path.exists() || runner.iteration() == 0;
+    if !new_csv {
+        // Drop rows a killed run wrote after its last checkpoint; they are computed again.
+        let text = std::fs::read_to_string(&csv_path)?;
+        let keep: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                l.split(',')
+                    .next()
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .is_none_or(|i| i < runner.iteration())
+            })
+            .collect();
+        std::fs::write(&csv_path, keep.join("\n") + "\n")?;
+    }
+    let mut csv = std::fs::OpenOptions::new()
+        .create(true)
+        .append(!new_csv)
+        .write(true)
+        .truncate(new_csv)
+        .open(&csv_path)?;
+    // Per-step means of the task's named reward terms follow the fixed columns as `rew_<term>`
+    // (rsl_rl logs them per episode as `Episode_Reward/<term>`).
+    // Then the mean curriculum levels over the envs (legged_gym logs `terrain_level`).
+    if new_csv {
+        let terms: String = term_names.iter().map(|k| format!(",rew_{k}")).collect();
+        let levels: String = runner
+            .curriculum_levels()
+            .iter()
+            .map(|(k, _)| format!(",{k}"))
+            .collect();
+        // Then each hosted agent's figures, prefixed with its name.
+        let hosted: String = runner
+            .hosted_stats()
+            .iter()
+            .flat_map(|a| HOSTED_COLUMNS.map(|c| format!(",{}_{c}", a.name)))
+            .collect();
+        let constraint: String = match runner.policy().multiplier() {
+            Some(_) => CONSTRAINT_COLUMNS.map(|c| format!(",{c}")).concat(),
+            None => String::new(),
+        };
+        writeln!(
+            csv,
+            "iteration,total_steps,mean_return,mean_episode_length,steps_per_s,collect_s,learn_s,policy_loss,value_loss,entropy,kl,grad_norm,learning_rate,mirror_loss{terms}{levels}{hosted}{constraint}"
+        )?;
+    }
+    Ok(csv)
 }
 
 /// Prints what a training run did (one JSON object with `json`).

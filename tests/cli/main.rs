@@ -9,6 +9,8 @@ mod disturber;
 mod explore;
 mod imitate;
 mod lm;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod play;
 #[cfg(feature = "rerun")]
 mod play_rerun;

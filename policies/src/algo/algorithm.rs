@@ -58,6 +58,8 @@ pub trait Algorithm {
     fn set_multiplier(&mut self, value: f32) {
         let _ = value;
     }
+    /// Trains data-parallel with the ranks of `comm` (every rank then takes the same update).
+    fn set_comm(&mut self, comm: crate::collective::Comm);
     /// One update on a full rollout (advantages and returns computed). `progress` in [0, 1] is
     /// the fraction of training done (for schedules); `rng` shuffles minibatches.
     fn update(

@@ -1,5 +1,6 @@
 //! Advantage normalisers (batch, per group) and the empirical observation normaliser.
 
+use crate::collective::Comm;
 use serde::{Deserialize, Serialize};
 
 /// Mean and standard deviation of `x` (in f64), the population form (divide by n) or the sample
@@ -25,6 +26,24 @@ fn mean_std(x: &[f32]) -> (f32, f32) {
 /// Normalises `x` in place to zero mean and unit standard deviation (`eps` guards the divide).
 pub fn normalize_batch(x: &mut [f32], eps: f32) {
     let (mean, std) = mean_std(x);
+    for v in x.iter_mut() {
+        *v = (*v - mean) / (std + eps);
+    }
+}
+
+/// [`normalize_batch`] over the union of every rank's `x`: the mean, then the population
+/// standard deviation around it, each summed over the ranks (two all-reduces, as the single
+/// process's two passes). On one rank it is [`normalize_batch`].
+pub fn normalize_batch_across(x: &mut [f32], eps: f32, comm: &Comm) {
+    if !comm.is_distributed() {
+        return normalize_batch(x, eps);
+    }
+    let mut sum = [x.iter().map(|&v| v as f64).sum::<f64>(), x.len() as f64];
+    comm.sum_f64(&mut sum);
+    let mean = sum[0] / sum[1].max(1.0);
+    let mut ss = [x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>()];
+    comm.sum_f64(&mut ss);
+    let (mean, std) = (mean as f32, (ss[0] / sum[1].max(1.0)).sqrt() as f32);
     for v in x.iter_mut() {
         *v = (*v - mean) / (std + eps);
     }
@@ -77,6 +96,53 @@ impl RunningMeanStd {
             let bvar = col.map(|v| (v - bmean).powi(2)).sum::<f64>() / n;
             let total = self.count + n;
             let delta = bmean - self.mean[j];
+            let m2 = self.var[j] * self.count + bvar * n + delta * delta * self.count * n / total;
+            self.mean[j] += delta * n / total;
+            self.var[j] = m2 / total;
+        }
+        self.count += n;
+    }
+
+    /// [`Self::update`] with the union of every rank's `batch` (each rank passes its own rows
+    /// and all end with the same statistics): the batch's count and mean, then its squared
+    /// deviations, each summed over the ranks. On one rank it is [`Self::update`].
+    ///
+    /// # Shapes
+    /// `batch: [rows * dim]` on each rank
+    pub fn update_across(&mut self, batch: &[f32], comm: &Comm) {
+        if !comm.is_distributed() {
+            return self.update(batch);
+        }
+        let dim = self.mean.len();
+        if dim == 0 {
+            return;
+        }
+        let rows = batch.len() / dim;
+        // [column sums..., rows]
+        let mut sums = vec![0.0f64; dim + 1];
+        for row in batch.chunks_exact(dim) {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s += v as f64;
+            }
+        }
+        sums[dim] = rows as f64;
+        comm.sum_f64(&mut sums);
+        let n = sums[dim];
+        if n == 0.0 {
+            return;
+        }
+        let bmean: Vec<f64> = sums[..dim].iter().map(|s| s / n).collect();
+        let mut ss = vec![0.0f64; dim];
+        for row in batch.chunks_exact(dim) {
+            for ((s, &v), m) in ss.iter_mut().zip(row).zip(&bmean) {
+                *s += (v as f64 - m).powi(2);
+            }
+        }
+        comm.sum_f64(&mut ss);
+        for j in 0..dim {
+            let bvar = ss[j] / n;
+            let total = self.count + n;
+            let delta = bmean[j] - self.mean[j];
             let m2 = self.var[j] * self.count + bvar * n + delta * delta * self.count * n / total;
             self.mean[j] += delta * n / total;
             self.var[j] = m2 / total;

@@ -3,9 +3,10 @@
 use super::algorithm::{Algorithm, RolloutSettings};
 use super::lagrange::LagrangeMultiplier;
 use super::losses::{clipped_surrogate_loss, value_loss};
-use super::normalizer::normalize_batch;
-use super::optim_step::{new_adam, optimizer_step};
+use super::normalizer::normalize_batch_across;
+use super::optim_step::{new_adam, optimizer_step, optimizer_step_across};
 use super::schedule::{LrSchedule, LrScheduleKind};
+use crate::collective::Comm;
 use crate::dist::{ActionDistribution, DiagGaussian};
 use crate::error::PolicyError;
 use crate::nets::ActorCritic;
@@ -168,6 +169,20 @@ pub struct UpdateStats {
     pub multiplier: f32,
 }
 
+impl UpdateStats {
+    /// Adds one data-parallel minibatch's figures, summed over the ranks: `extra` is `[KL x
+    /// rows, policy loss, value loss, entropy, mirror loss]` (each loss already a share of the
+    /// minibatch's mean) for a minibatch of `rows` rows over all ranks.
+    fn add_job_means(&mut self, extra: &[f32; 5], rows: usize, grad_norm: f32) {
+        self.kl += extra[0] / rows as f32;
+        self.policy_loss += extra[1];
+        self.value_loss += extra[2];
+        self.entropy += extra[3];
+        self.mirror_loss += extra[4];
+        self.grad_norm += grad_norm;
+    }
+}
+
 /// The PPO learner: model, optimiser and learning-rate schedule.
 pub struct Ppo {
     /// The actor-critic, on an autodiff device.
@@ -184,6 +199,8 @@ pub struct Ppo {
     mirror: Option<(Tensor<2>, Tensor<2>)>,
     /// A constrained policy's Lagrange multiplier (its critic has a cost head).
     pub multiplier: Option<LagrangeMultiplier>,
+    /// The ranks this learner trains with (one process unless under MPI).
+    comm: Comm,
 }
 
 /// `P` with `x · P = apply(x)` for row vectors: `P[index[i], i] = sign[i]`; `[n, n]`.
@@ -208,6 +225,7 @@ impl Ppo {
             device,
             mirror: None,
             multiplier: None,
+            comm: Comm::single(),
         })
     }
 
@@ -222,6 +240,14 @@ impl Ppo {
             permutation_matrix(obs, &self.device),
             permutation_matrix(action, &self.device),
         ));
+    }
+
+    /// Trains data-parallel with the ranks of `comm`: each rank's update learns from its own
+    /// rows of the job's minibatches, and gradients, advantage statistics, the KL and the
+    /// constraint statistics are summed over the ranks, so every rank takes the same step.
+    /// The weights must start equal on every rank (same seed).
+    pub fn set_comm(&mut self, comm: Comm) {
+        self.comm = comm;
     }
 
     /// A fresh Adam optimiser with PPO's settings (epsilon 1e-8 as in PyTorch/rsl_rl).
@@ -274,8 +300,10 @@ impl Ppo {
             .cost
             .as_ref()
             .filter(|_| self.model.value_heads() > 1);
+        let comm = self.comm.clone();
+        let distributed = comm.is_distributed();
         if let (Some(cost), Some(m)) = (cost, self.multiplier.as_mut()) {
-            let c = ConstraintStats::of(&cost.samples);
+            let c = ConstraintStats::across(&cost.samples, &comm);
             if c.share > 0.0 {
                 m.step(c.cost, c.bound);
             }
@@ -284,10 +312,17 @@ impl Ppo {
             stats.multiplier = m.value;
         }
         if self.config.normalize_advantage {
-            normalize_batch(&mut adv, 1e-8);
+            normalize_batch_across(&mut adv, 1e-8, &comm);
         }
-        let mb = (n / self.config.num_mini_batches).max(1);
-        let mut order: Vec<usize> = (0..n).collect();
+        // Minibatches are drawn from the job's rollout (every rank's envs; the shuffle streams
+        // agree across ranks), and each rank learns from its own rows of them.
+        let shard = storage.shard;
+        let n_job = match distributed {
+            true => storage.steps * shard.total,
+            false => n,
+        };
+        let mb = (n_job / self.config.num_mini_batches).max(1);
+        let mut order: Vec<usize> = (0..n_job).collect();
         let mut count = 0.0f32;
         let mut first_minibatch = true;
         let dev = self.device.clone();
@@ -308,8 +343,35 @@ impl Ppo {
         let reference_std_row = matrix(&reference_std, 1, ad, &dev);
         for _ in 0..self.config.num_learning_epochs {
             order.shuffle(rng);
-            for idx in order.chunks(mb) {
-                let b = idx.len();
+            for chunk in order.chunks(mb) {
+                let local: Vec<usize>;
+                let idx = match distributed {
+                    true => {
+                        local = chunk.iter().filter_map(|&g| shard.local_row(g)).collect();
+                        &local[..]
+                    }
+                    false => chunk,
+                };
+                let (b, b_job) = (idx.len(), chunk.len());
+                count += 1.0;
+                if b == 0 {
+                    // None of this minibatch's rows are this rank's: it adds nothing but
+                    // still takes part in the step.
+                    let mut extra = [0.0f32; 5];
+                    let schedule = &mut self.schedule;
+                    let (model, grad_norm) = optimizer_step_across(
+                        self.model.clone(),
+                        &mut self.optim,
+                        None,
+                        &mut extra,
+                        |e| schedule.step((e[0] / b_job as f32) as f64, progress),
+                        self.config.max_grad_norm,
+                        &comm,
+                    );
+                    self.model = model;
+                    stats.add_job_means(&extra, b_job, grad_norm);
+                    continue;
+                }
                 let gather = |src: &[f32], width: usize| -> Vec<f32> {
                     let mut out = Vec::with_capacity(b * width);
                     for &i in idx {
@@ -346,7 +408,6 @@ impl Ppo {
                 let reference = DiagGaussian::from_std(mu_reference, reference_std_row.clone());
                 // KL(reference || new) decides the learning rate of this step (rsl_rl's order).
                 let kl = reference.kl(&dist.detach()).mean().into_scalar::<f32>();
-                let lr = self.schedule.step(kl as f64, progress);
 
                 let logp = dist.log_prob(actions);
                 let ratio = (logp - logp_old).exp();
@@ -381,6 +442,7 @@ impl Ppo {
                 let entropy = dist.mean_entropy();
                 let mut loss = surrogate.clone() + v_loss.clone() * self.config.value_loss_coef
                     - entropy.clone() * self.config.entropy_coef;
+                let mut mirror_value = 0.0f32;
                 if let (Some((p_obs, p_act)), true) =
                     (&self.mirror, self.config.mirror_loss_coef > 0.0)
                 {
@@ -389,10 +451,36 @@ impl Ppo {
                     let mirror_loss = (mirrored_mean - mean_for_mirror.matmul(p_act.clone()))
                         .powf_scalar(2.0)
                         .mean();
-                    stats.mirror_loss += mirror_loss.clone().into_scalar::<f32>();
+                    mirror_value = mirror_loss.clone().into_scalar::<f32>();
                     loss = loss + mirror_loss * self.config.mirror_loss_coef;
                 }
 
+                if distributed {
+                    // This rank's rows' means, weighted by their share of the minibatch: the
+                    // ranks' losses (and statistics) add up to the minibatch's.
+                    let w = b as f32 / b_job as f32;
+                    let mut extra = [
+                        kl * b as f32,
+                        surrogate.into_scalar::<f32>() * w,
+                        v_loss.into_scalar::<f32>() * w,
+                        entropy.into_scalar::<f32>() * w,
+                        mirror_value * w,
+                    ];
+                    let schedule = &mut self.schedule;
+                    let (model, grad_norm) = optimizer_step_across(
+                        self.model.clone(),
+                        &mut self.optim,
+                        Some(loss * w),
+                        &mut extra,
+                        |e| schedule.step((e[0] / b_job as f32) as f64, progress),
+                        self.config.max_grad_norm,
+                        &comm,
+                    );
+                    self.model = model;
+                    stats.add_job_means(&extra, b_job, grad_norm);
+                    continue;
+                }
+                let lr = self.schedule.step(kl as f64, progress);
                 let (model, grad_norm) = optimizer_step(
                     self.model.clone(),
                     &mut self.optim,
@@ -405,9 +493,9 @@ impl Ppo {
                 stats.policy_loss += surrogate.into_scalar::<f32>();
                 stats.value_loss += v_loss.into_scalar::<f32>();
                 stats.entropy += entropy.into_scalar::<f32>();
+                stats.mirror_loss += mirror_value;
                 stats.kl += kl;
                 stats.grad_norm += grad_norm;
-                count += 1.0;
             }
         }
         stats.policy_loss /= count;
@@ -475,6 +563,10 @@ impl Algorithm for Ppo {
         if let Some(m) = &mut self.multiplier {
             m.value = value;
         }
+    }
+
+    fn set_comm(&mut self, comm: Comm) {
+        Ppo::set_comm(self, comm);
     }
 
     fn update(

@@ -2,6 +2,7 @@
 //! (`sim::env::Env::hosted_agents`, e.g. the H-infinity disturber).
 
 use crate::algo::{Algorithm, UpdateStats};
+use crate::collective::EnvShard;
 use crate::error::PolicyError;
 use crate::storage::RolloutStorage;
 use rand::SeedableRng;
@@ -65,6 +66,9 @@ pub(super) struct Sampler {
     pub running_return: Vec<f32>,
     /// Returns of the last (up to 100) finished episodes (hosted agents).
     pub returns: VecDeque<f32>,
+    /// Which of the job's envs this process steps: the sampling stream draws noise for every
+    /// env of the job (so the streams stay equal on every rank) and keeps this share's.
+    pub shard: EnvShard,
 }
 
 impl Agent {
@@ -89,6 +93,7 @@ impl Agent {
                 noise: vec![0.0; num_envs * action_dim],
                 running_return: vec![0.0; num_envs],
                 returns: VecDeque::new(),
+                shard: EnvShard::whole(num_envs),
             },
             last_update: UpdateStats::default(),
             frozen: false,

@@ -2,6 +2,7 @@
 
 use super::agent::Sampler;
 use crate::algo::{RolloutSettings, RunningMeanStd, compute_gae};
+use crate::collective::Comm;
 use crate::dist::ActionDistribution;
 use crate::error::PolicyError;
 use crate::nets::ActorCritic;
@@ -25,6 +26,17 @@ pub(super) struct Collector<'a, E: Env> {
     /// Lengths of the policy's last (up to 100) finished episodes.
     pub lengths: &'a mut VecDeque<f32>,
     pub reward_scale: f32,
+    /// The job's ranks, on a channel of collection's own (observation statistics are summed
+    /// over them each step).
+    pub comm: Comm,
+}
+
+/// Draws `count` standard-normal values of other ranks' envs, to keep `rng` where every rank's
+/// copy of the stream is.
+fn skip_normals(rng: &mut rand_chacha::ChaCha8Rng, count: usize) {
+    for _ in 0..count {
+        let _: f32 = StandardNormal.sample(rng);
+    }
 }
 
 /// `obs` normalised by `obs_norm` (a copy; unchanged without normalisation).
@@ -145,7 +157,7 @@ impl<E: Env> Collector<'_, E> {
             .collect();
         for _ in 0..num_steps {
             if let Some(norm) = self.obs_norm.as_mut() {
-                norm.update(&self.venv.obs);
+                norm.update_across(&self.venv.obs, &self.comm);
             }
             let obs = normalized(self.obs_norm, &self.venv.obs);
             let obs_t = matrix(&obs, n, od, &dev);
@@ -174,10 +186,13 @@ impl<E: Env> Collector<'_, E> {
                         task
                     }
                 };
-                // Env by env, action by action: the order of the draws is part of the run's seed.
+                // Env by env, action by action, over every env of the job (this rank keeps its
+                // share's): the order of the draws is part of the run's seed.
                 let beta = self.settings[k].noise_correlation;
                 let fresh = (1.0 - beta * beta).sqrt();
                 let step_noise = &mut step_noise[k];
+                let shard = sampler.shard;
+                skip_normals(&mut sampler.rng, shard.first * ad);
                 for (i, eps) in step_noise.iter_mut().enumerate() {
                     let xi: f32 = StandardNormal.sample(&mut sampler.rng);
                     *eps = if beta > 0.0 {
@@ -187,6 +202,10 @@ impl<E: Env> Collector<'_, E> {
                         xi
                     };
                 }
+                skip_normals(
+                    &mut sampler.rng,
+                    (shard.total - shard.first - shard.count) * ad,
+                );
                 let actions_t = dist.sample_with_noise(matrix(step_noise, n, ad, &dev));
                 let log_probs = to_vec(dist.log_prob(actions_t.clone()));
                 actions[k] = to_vec(actions_t);
@@ -259,13 +278,24 @@ impl<E: Env> Collector<'_, E> {
                 }
                 storage.push_outcome(&rewards, &dones)?;
                 if self.settings[k].noise_correlation > 0.0 {
-                    // A new episode starts its noise from the stationary distribution.
+                    // A new episode starts its noise from the stationary distribution. A draw
+                    // for every env of the job, used where an episode ended: the stream then
+                    // does not depend on which envs ended, which other ranks do not know.
                     let ad = sampler.action_dim;
-                    for e in (0..n).filter(|&e| dones[e] > 0.0) {
+                    let shard = sampler.shard;
+                    skip_normals(&mut sampler.rng, shard.first * ad);
+                    for (e, &done) in dones.iter().enumerate() {
                         for v in &mut sampler.noise[e * ad..(e + 1) * ad] {
-                            *v = StandardNormal.sample(&mut sampler.rng);
+                            let fresh: f32 = StandardNormal.sample(&mut sampler.rng);
+                            if done > 0.0 {
+                                *v = fresh;
+                            }
                         }
                     }
+                    skip_normals(
+                        &mut sampler.rng,
+                        (shard.total - shard.first - shard.count) * ad,
+                    );
                 }
                 if k > 0 {
                     for e in (0..n).filter(|&e| dones[e] > 0.0) {

@@ -418,6 +418,7 @@ impl<E: Env, T: MeanActor> Distiller<E, T> {
             agents: Vec::new(),
             value_heads: 1,
             multiplier: None,
+            ranks: 1,
         };
         let contract = self.venv.envs().first().and_then(Env::contract);
         checkpoint::save(

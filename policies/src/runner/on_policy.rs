@@ -6,6 +6,7 @@ use super::agent::{Agent, POLICY_AGENT, check_hosted_name};
 use super::collector::{Collector, storage_for};
 use crate::algo::{Algorithm, LagrangeMultiplier, Ppo, PpoConfig, RunningMeanStd, UpdateStats};
 use crate::checkpoint::{self, Checkpoint, HostedAgentState, HostedRolloutState, RunnerState};
+use crate::collective::{Comm, EnvShard};
 use crate::config::{AgentConfig, TrainConfig};
 use crate::error::PolicyError;
 use crate::nets::{ActorCritic, ActorCriticConfig};
@@ -40,6 +41,11 @@ pub struct RunnerConfig {
     /// log-probabilities, so this is a one-iteration policy lag, as in APPO. Iterations that
     /// start at a checkpoint boundary collect sequentially, so resumes stay exact.
     pub overlap_collection: bool,
+    /// The job-wide index of this process's first env: 0, or `rank * num_envs` on an MPI rank
+    /// (set by `embody train`, never read from or written to a config file). Task builders
+    /// build envs `first_env ..` so per-env choices follow the job-wide index.
+    #[serde(skip)]
+    pub first_env: usize,
 }
 
 impl Default for RunnerConfig {
@@ -51,6 +57,7 @@ impl Default for RunnerConfig {
             save_interval: 50,
             reward_scale: 1.0,
             overlap_collection: false,
+            first_env: 0,
         }
     }
 }
@@ -109,6 +116,22 @@ pub struct OnPolicyRunner<E: Env> {
     total_steps: u64,
     returns: VecDeque<f32>,
     lengths: VecDeque<f32>,
+    /// The job's ranks (one process unless under MPI); the learners hold clones.
+    comm: Comm,
+    /// The same ranks on collection's own channel (it runs beside the learners' updates).
+    collect_comm: Comm,
+    /// Which of the job's envs this process steps.
+    shard: EnvShard,
+    /// Under MPI: the last iteration's job-wide curriculum levels and hosted agents' mean
+    /// returns (each rank's own figures are its envs' only).
+    job_figures: Option<JobFigures>,
+}
+
+/// Figures of the whole job, summed over the ranks once per iteration.
+#[derive(Debug, Clone, Default)]
+struct JobFigures {
+    levels: Vec<(&'static str, f32)>,
+    hosted_returns: Vec<f32>,
 }
 
 /// A rollout collected ahead (one storage per agent), with what its collection observed.
@@ -340,7 +363,44 @@ impl<E: Env> OnPolicyRunner<E> {
             total_steps: 0,
             returns: VecDeque::new(),
             lengths: VecDeque::new(),
+            comm: Comm::single(),
+            collect_comm: Comm::single(),
+            shard: EnvShard::whole(n),
+            job_figures: None,
         })
+    }
+
+    /// Trains data-parallel with the ranks of `comm` (`mpirun -n R embody train ...`): this
+    /// process steps envs `rank * N .. (rank + 1) * N` of the job's `R * N` (N =
+    /// `runner.num_envs` on every rank; seeds follow the job-wide index), the sampling and
+    /// shuffling streams are the same on every rank, and every learner sums its gradients and
+    /// statistics over the ranks ([`Ppo::set_comm`]). R ranks of N envs then learn what one
+    /// process of R N envs learns, up to the order of float sums. Observation statistics,
+    /// episode statistics, reward terms and curriculum levels are summed over the ranks.
+    /// Call before the first iteration (and before [`Self::resume`]); every rank must.
+    pub fn set_comm(&mut self, comm: Comm) {
+        let n = self.venv.num_envs();
+        self.shard = EnvShard::of_rank(comm.rank(), comm.size(), n);
+        self.venv.set_first_index(self.shard.first);
+        for agent in &mut self.agents {
+            agent.sampler.shard = self.shard;
+            agent.storage.shard = self.shard;
+            agent.algo.set_comm(comm.clone());
+        }
+        self.collect_comm = comm.duplicate();
+        self.comm = comm;
+        self.needs_reseed = true;
+        self.prefetched = None;
+    }
+
+    /// The job's ranks (the learners' channel).
+    pub fn comm(&self) -> &Comm {
+        &self.comm
+    }
+
+    /// The job's ranks on collection's channel.
+    pub fn collect_comm(&self) -> &Comm {
+        &self.collect_comm
     }
 
     /// Freezes agent `name`: it keeps acting on the envs but no longer updates (`embody
@@ -384,9 +444,13 @@ impl<E: Env> OnPolicyRunner<E> {
     pub fn hosted_stats(&self) -> Vec<HostedIterationStats> {
         self.agents[1..]
             .iter()
-            .map(|a| HostedIterationStats {
+            .enumerate()
+            .map(|(i, a)| HostedIterationStats {
                 name: a.name.clone(),
-                mean_return: a.mean_return(),
+                mean_return: match &self.job_figures {
+                    Some(job) => job.hosted_returns.get(i).copied().unwrap_or_default(),
+                    None => a.mean_return(),
+                },
                 update: a.last_update,
             })
             .collect()
@@ -424,6 +488,7 @@ impl<E: Env> OnPolicyRunner<E> {
                 .collect(),
             value_heads: self.policy().model().value_heads(),
             multiplier: self.policy().multiplier(),
+            ranks: self.comm.size(),
         }
     }
 
@@ -444,8 +509,18 @@ impl<E: Env> OnPolicyRunner<E> {
                     shuffle_rng: a.shuffle_rng.clone(),
                     noise: a.sampler.noise.clone(),
                     running_return: a.sampler.running_return.clone(),
+                    recent_returns: self
+                        .comm
+                        .is_distributed()
+                        .then(|| a.sampler.returns.iter().copied().collect()),
                 })
                 .collect(),
+            recent_episodes: self.comm.is_distributed().then(|| {
+                (
+                    self.returns.iter().copied().collect(),
+                    self.lengths.iter().copied().collect(),
+                )
+            }),
         }
     }
 
@@ -453,8 +528,22 @@ impl<E: Env> OnPolicyRunner<E> {
     /// every agent's weights and optimiser, the runner state, `config` and the manifest (with
     /// the task's deploy contract). `state.json` is written last, so a folder killed mid-save
     /// still names the iteration its files were complete at.
+    ///
+    /// Under MPI every rank must call it: rank 0 gathers every rank's env snapshots and random
+    /// streams (`envs.cbor.gz`, `envs.rank<R>.cbor.gz`) and writes the folder; the others only
+    /// send theirs.
     pub fn save_checkpoint(&self, dir: &Path, config: &TrainConfig) -> Result<(), PolicyError> {
-        checkpoint::save_rollout(dir, &self.rollout_state())?;
+        if self.comm.is_distributed() {
+            let path = dir.join(checkpoint::rollout_file(self.comm.rank()));
+            let mine = checkpoint::cbor_gz(&self.rollout_state())
+                .map_err(|e| PolicyError::config(path.display().to_string(), e))?;
+            let Some(all) = self.comm.gather_bytes_to_root(&mine) else {
+                return Ok(());
+            };
+            checkpoint::save_rank_rollouts(dir, &all)?;
+        } else {
+            checkpoint::save_rollout(dir, &self.rollout_state())?;
+        }
         for agent in &self.agents[1..] {
             checkpoint::save_module(dir, &agent.name, agent.algo.model(), agent.algo.optimizer())?;
         }
@@ -519,11 +608,18 @@ impl<E: Env> OnPolicyRunner<E> {
         policy.sampler.rng = rollout.rng;
         policy.shuffle_rng = rollout.shuffle_rng;
         policy.sampler.noise = rollout.noise;
+        if let Some((returns, lengths)) = rollout.recent_episodes {
+            self.returns = returns.into();
+            self.lengths = lengths.into();
+        }
         for (agent, saved) in self.agents[1..].iter_mut().zip(rollout.agents) {
             agent.sampler.rng = saved.rng;
             agent.shuffle_rng = saved.shuffle_rng;
             agent.sampler.noise = saved.noise;
             agent.sampler.running_return = saved.running_return;
+            if let Some(returns) = saved.recent_returns {
+                agent.sampler.returns = returns.into();
+            }
         }
         self.needs_reseed = false;
         self.prefetched = None;
@@ -588,6 +684,17 @@ impl<E: Env> OnPolicyRunner<E> {
     pub fn resume(&mut self, dir: &Path) -> Result<bool, PolicyError> {
         let device = self.policy().device().clone();
         let ckpt = checkpoint::load(dir, &device)?;
+        let (saved, ours) = (ckpt.state.ranks, self.comm.size());
+        if saved != ours {
+            return Err(PolicyError::config(
+                "checkpoint",
+                format!(
+                    "{} was written by a job of {saved} rank(s), this one has {ours}: resume it \
+                     with `mpirun -n {saved} embody train ... --resume`",
+                    dir.display()
+                ),
+            ));
+        }
         let optimizer = checkpoint::load_optimizer(dir)?;
         let hosted_optimizers = ckpt
             .hosted
@@ -598,7 +705,7 @@ impl<E: Env> OnPolicyRunner<E> {
         for (agent, optimizer) in self.agents[1..].iter_mut().zip(hosted_optimizers) {
             agent.algo.set_optimizer(optimizer);
         }
-        match checkpoint::load_rollout(dir)? {
+        match checkpoint::load_rank_rollout(dir, self.comm.rank())? {
             Some(rollout) => self.restore_rollout(rollout).map(|()| true),
             None => Ok(false),
         }
@@ -762,6 +869,7 @@ impl<E: Env> OnPolicyRunner<E> {
             .map(|a| a.algo.inference_model())
             .collect();
         let action_dims: Vec<usize> = self.agents.iter().map(|a| a.sampler.action_dim).collect();
+        let shard = self.shard;
         let cost_channels: Vec<bool> = self
             .agents
             .iter()
@@ -787,6 +895,7 @@ impl<E: Env> OnPolicyRunner<E> {
             returns: &mut self.returns,
             lengths: &mut self.lengths,
             reward_scale,
+            comm: self.collect_comm.clone(),
         };
         let collect_s = match self.prefetched.take() {
             Some(p) => {
@@ -810,7 +919,8 @@ impl<E: Env> OnPolicyRunner<E> {
                 .iter()
                 .zip(&cost_channels)
                 .map(|(&ad, &cost)| {
-                    let storage = storage_for(collector.venv, num_steps, ad);
+                    let mut storage = storage_for(collector.venv, num_steps, ad);
+                    storage.shard = shard;
                     if cost {
                         storage.with_cost_channel()
                     } else {
@@ -845,20 +955,21 @@ impl<E: Env> OnPolicyRunner<E> {
         }
         let learn_s = learn_start.elapsed().as_secs_f32();
         let elapsed = start.elapsed().as_secs_f32();
-        let steps = (self.venv.num_envs() * num_steps) as u64;
+        let steps = (self.venv.num_envs() * num_steps * self.comm.size()) as u64;
         self.total_steps += steps;
-        let mean = |q: &VecDeque<f32>| {
-            if q.is_empty() {
-                0.0
-            } else {
-                q.iter().sum::<f32>() / q.len() as f32
-            }
-        };
+        let sum_and_count = |q: &VecDeque<f32>| [q.iter().sum::<f32>(), q.len() as f32];
+        // [return sum, episodes, length sum, episodes]: each rank's window, summed.
+        let mut episodes = [sum_and_count(&self.returns), sum_and_count(&self.lengths)].concat();
+        self.comm.sum_f32(&mut episodes);
+        let mean = |sum: f32, count: f32| if count > 0.0 { sum / count } else { 0.0 };
+        if self.comm.is_distributed() {
+            self.reduce_job_figures();
+        }
         let stats = IterationStats {
             iteration: self.iteration,
             total_steps: self.total_steps,
-            mean_return: mean(&self.returns),
-            mean_episode_length: mean(&self.lengths),
+            mean_return: mean(episodes[0], episodes[1]),
+            mean_episode_length: mean(episodes[2], episodes[3]),
             steps_per_s: steps as f32 / elapsed,
             collect_s,
             learn_s,
@@ -866,6 +977,41 @@ impl<E: Env> OnPolicyRunner<E> {
         };
         self.iteration += 1;
         Ok(stats)
+    }
+
+    /// Sums the iteration's per-rank figures over the ranks: the reward terms' means, the
+    /// curriculum levels and the hosted agents' mean returns (every rank holds as many envs, so
+    /// job means are means of rank means; episode windows are weighted by their episodes).
+    fn reduce_job_figures(&mut self) {
+        let mut terms: Vec<f32> = self.reward_terms.iter().map(|(_, v)| *v).collect();
+        self.comm.mean_f32(&mut terms);
+        for ((_, v), t) in self.reward_terms.iter_mut().zip(terms) {
+            *v = t;
+        }
+        let mut levels = self.local_curriculum_levels();
+        let mut values: Vec<f32> = levels.iter().map(|(_, v)| *v).collect();
+        self.comm.mean_f32(&mut values);
+        for ((_, v), m) in levels.iter_mut().zip(values) {
+            *v = m;
+        }
+        let mut hosted: Vec<f32> = self.agents[1..]
+            .iter()
+            .flat_map(|a| {
+                [
+                    a.sampler.returns.iter().sum(),
+                    a.sampler.returns.len() as f32,
+                ]
+            })
+            .collect();
+        self.comm.sum_f32(&mut hosted);
+        let hosted_returns = hosted
+            .chunks_exact(2)
+            .map(|c| if c[1] > 0.0 { c[0] / c[1] } else { 0.0 })
+            .collect();
+        self.job_figures = Some(JobFigures {
+            levels,
+            hosted_returns,
+        });
     }
 
     /// One collection by the runner's own code under its agents' current policies into
@@ -893,6 +1039,7 @@ impl<E: Env> OnPolicyRunner<E> {
             returns: &mut self.returns,
             lengths: &mut self.lengths,
             reward_scale: self.config.reward_scale,
+            comm: self.collect_comm.clone(),
         };
         collector.collect(&infer, storages).map(|_| ())
     }
@@ -904,8 +1051,17 @@ impl<E: Env> OnPolicyRunner<E> {
     }
 
     /// Mean over the envs of each named curriculum level (e.g. locomotion's `terrain_level`,
-    /// legged_gym's `terrain_level` log); empty for tasks without a curriculum.
+    /// legged_gym's `terrain_level` log); empty for tasks without a curriculum. Under MPI,
+    /// the job's mean as of the last iteration.
     pub fn curriculum_levels(&self) -> Vec<(&'static str, f32)> {
+        match &self.job_figures {
+            Some(job) if self.comm.is_distributed() => job.levels.clone(),
+            _ => self.local_curriculum_levels(),
+        }
+    }
+
+    /// [`Self::curriculum_levels`] of this process's envs.
+    fn local_curriculum_levels(&self) -> Vec<(&'static str, f32)> {
         let envs = self.venv.envs();
         let mut means: Vec<(&'static str, f32)> = Vec::new();
         for env in envs {

@@ -73,6 +73,35 @@ impl ConstraintStats {
         s
     }
 
+    /// [`Self::of`] over the union of every rank's `samples` (one all-reduce of the sums).
+    pub fn across(samples: &[Option<ConstraintSample>], comm: &crate::collective::Comm) -> Self {
+        if !comm.is_distributed() {
+            return Self::of(samples);
+        }
+        // [cost, bound, force, task reward, steps under the constraint, steps]
+        let mut sums = [0.0f64; 6];
+        for c in samples.iter().flatten() {
+            sums[0] += c.cost as f64;
+            sums[1] += c.bound as f64;
+            sums[2] += c.force_n as f64;
+            sums[3] += c.task_reward as f64;
+            sums[4] += 1.0;
+        }
+        sums[5] = samples.len() as f64;
+        comm.sum_f64(&mut sums);
+        let n = sums[4];
+        if n == 0.0 {
+            return Self::default();
+        }
+        Self {
+            cost: (sums[0] / n) as f32,
+            bound: (sums[1] / n) as f32,
+            force_n: (sums[2] / n) as f32,
+            task_reward: (sums[3] / n) as f32,
+            share: (n / sums[5]) as f32,
+        }
+    }
+
     /// Mean cost over mean bound (0 when no force acted).
     pub fn ratio(&self) -> f32 {
         if self.bound > 0.0 {

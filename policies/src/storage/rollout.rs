@@ -76,6 +76,9 @@ pub struct RolloutStorage {
     pub critic_obs: Vec<f32>,
     /// The cost channel of a constrained policy (the H-infinity constraint); `None` otherwise.
     pub cost: Option<super::CostChannel>,
+    /// Which of the job's envs these are (all of them on one process; a rank's share under
+    /// MPI): the update picks global minibatches and learns from its own rows of them.
+    pub shard: crate::collective::EnvShard,
     filled: usize,
     /// Whether step `filled` has been pushed and waits for its outcome.
     pending: bool,
@@ -103,6 +106,7 @@ impl RolloutStorage {
             critic_dim: 0,
             critic_obs: Vec::new(),
             cost: None,
+            shard: crate::collective::EnvShard::whole(envs),
             filled: 0,
             pending: false,
         }

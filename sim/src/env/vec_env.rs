@@ -70,6 +70,9 @@ pub struct VecEnv<E: Env> {
     /// Rewards of the hosted agents in the last step, env-major (read with
     /// [`VecEnv::hosted_reward`]). `[num_envs * max(1, hosted agents)]`
     hosted_rewards: Vec<f32>,
+    /// The job-wide index of env 0 (0 on one process; a rank's first env under MPI): seeds
+    /// follow job-wide indices, so R ranks of N envs step the same envs as one process of R N.
+    first_index: usize,
     /// The constraint sample of each env's last step (constrained tasks; see
     /// `Env::constraint_sample`). `[num_envs]`
     pub constraint_samples: Vec<Option<crate::env::ConstraintSample>>,
@@ -86,9 +89,24 @@ impl<E: Env> VecEnv<E> {
         num_envs: usize,
         make: impl Fn(usize) -> Result<E, SimError>,
     ) -> Result<Self, SimError> {
-        Ok(Self::from_envs(
-            (0..num_envs).map(make).collect::<Result<_, _>>()?,
-        ))
+        Self::try_new_at(0, num_envs, make)
+    }
+
+    /// Builds the job's envs `first .. first + num_envs` with a fallible `make(job_env_id)`
+    /// (a rank's share under MPI: per-env choices made at construction, such as a curriculum's
+    /// terrain slot, then follow the job-wide index, as [`Self::reseed_all`] does).
+    pub fn try_new_at(
+        first: usize,
+        num_envs: usize,
+        make: impl Fn(usize) -> Result<E, SimError>,
+    ) -> Result<Self, SimError> {
+        let mut v = Self::from_envs(
+            (first..first + num_envs)
+                .map(make)
+                .collect::<Result<_, _>>()?,
+        );
+        v.first_index = first;
+        Ok(v)
     }
 
     /// Wraps already-built environments and resets them all.
@@ -116,6 +134,7 @@ impl<E: Env> VecEnv<E> {
             privileged_dim,
             // One slot per env even without hosted agents, so the parallel step can chunk it.
             hosted_rewards: vec![0.0; num_envs * hosted.len().max(1)],
+            first_index: 0,
             constraint_samples: vec![None; num_envs],
             hosted,
         };
@@ -183,13 +202,25 @@ impl<E: Env> VecEnv<E> {
         &mut self.envs
     }
 
-    /// Reseeds env `i` with `seed ^ i` and resets every environment: afterwards the batch is a
-    /// pure function of `seed` (runs resume exactly from such a point).
+    /// Reseeds env `i` with `seed ^ (first_index + i)` and resets every environment: afterwards
+    /// the batch is a pure function of `seed` (runs resume exactly from such a point).
     pub fn reseed_all(&mut self, seed: u64) {
+        let first = self.first_index;
         for (i, env) in self.envs.iter_mut().enumerate() {
-            env.reseed(seed ^ i as u64);
+            env.reseed(seed ^ (first + i) as u64);
         }
         self.reset_all();
+    }
+
+    /// Makes these envs the job's envs `first ..` (a rank's share under MPI; see
+    /// [`Self::reseed_all`]).
+    pub fn set_first_index(&mut self, first: usize) {
+        self.first_index = first;
+    }
+
+    /// The job-wide index of env 0.
+    pub fn first_index(&self) -> usize {
+        self.first_index
     }
 
     /// Resets every environment.

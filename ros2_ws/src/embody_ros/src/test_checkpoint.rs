@@ -89,6 +89,7 @@ pub fn write_test_checkpoint_with(dir: &Path, with_norm: bool, height_scan: bool
         agents: Vec::new(),
         value_heads: 1,
         multiplier: None,
+        ranks: 1,
     };
     save(
         dir,

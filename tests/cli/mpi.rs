@@ -1,0 +1,409 @@
+//! Data-parallel training over MPI, driven as a user drives it: `mpirun -n 2 embody train ...`
+//! on this machine (Open MPI; the `mpi` feature). Two ranks of N envs against one process of 2N
+//! envs, SIGKILL of one rank and `--resume`, configs that differ across ranks, and `bench train`
+//! under mpirun.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn embody_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_embody"))
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `mpirun -n <ranks>` of `program`, allowed to run as root (CI runs as root) and on as many
+/// ranks as asked whatever the core count.
+fn mpirun(ranks: usize, program: &Path) -> Command {
+    let mut cmd = Command::new("mpirun");
+    cmd.args(["-n", &ranks.to_string(), "--oversubscribe"])
+        .arg(program)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .current_dir(repo_root());
+    cmd
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("embody-mpi-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Waits for `child` at most `limit`; a job still running then is killed and the test fails
+/// (a hang is the failure these tests guard against).
+fn wait_with_limit(mut child: std::process::Child, limit: Duration, what: &str) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("poll").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} still running after {limit:?}: hung");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn run(cmd: &mut Command, what: &str) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start ({e}); is Open MPI installed?"));
+    let out = wait_with_limit(child, Duration::from_secs(300), what);
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The float columns of metrics.csv that come from learning (mean return, mean length, the
+/// update's losses, KL, gradient norm, learning rate), one row per iteration.
+fn learning_columns(run: &Path) -> Vec<Vec<f64>> {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).expect("metrics.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let want = [
+        "total_steps",
+        "mean_return",
+        "mean_episode_length",
+        "policy_loss",
+        "value_loss",
+        "entropy",
+        "kl",
+        "grad_norm",
+        "learning_rate",
+    ];
+    let at: Vec<usize> = want
+        .iter()
+        .map(|w| header.iter().position(|h| h == w).expect("column"))
+        .collect();
+    lines
+        .map(|l| {
+            let cols: Vec<&str> = l.split(',').collect();
+            at.iter()
+                .map(|&i| cols[i].parse().expect("number"))
+                .collect()
+        })
+        .collect()
+}
+
+/// Every weight of a run's policy, flattened.
+fn weights(run: &Path) -> Vec<f32> {
+    let dir = policies::checkpoint::checkpoint_dir(run);
+    let device = burn::prelude::Device::flex();
+    let ckpt = policies::checkpoint::load(&dir, &device).expect("checkpoint");
+    policies::algo::flatten_parameters(&ckpt.model)
+}
+
+/// Training on pendulum with observation normalisation and the adaptive learning rate, so
+/// observation statistics, advantage statistics and the KL are all summed over the ranks.
+fn pendulum_args(out: &Path, num_envs: usize) -> Vec<String> {
+    [
+        "train",
+        "pendulum",
+        "--seed",
+        "7",
+        "--set",
+        "runner.max_iterations=5",
+        "--set",
+        "runner.save_interval=5",
+        "--set",
+        "runner.empirical_normalization=true",
+        "--set",
+        "ppo.schedule=\"adaptive\"",
+        "--set",
+        "ppo.num_steps_per_env=64",
+        "--json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([
+        "--set".into(),
+        format!("runner.num_envs={num_envs}"),
+        "--out".into(),
+        out.display().to_string(),
+    ])
+    .collect()
+}
+
+#[test]
+fn two_ranks_of_n_envs_learn_what_one_process_of_2n_envs_learns() {
+    let (one, two) = (tmp("one-process"), tmp("two-ranks"));
+    run(
+        Command::new(embody_bin())
+            .args(pendulum_args(&one, 16))
+            .current_dir(repo_root()),
+        "one process of 16 envs",
+    );
+    run(
+        mpirun(2, &embody_bin()).args(pendulum_args(&two, 8)),
+        "two ranks of 8 envs",
+    );
+    // The same job-wide minibatches (4 of 16 x 64 rows), the same envs and noise: the updates
+    // agree up to the order of float sums, iteration by iteration (episodes of 200 steps end in
+    // iterations 4 and 5, so mean returns are compared too).
+    let (a, b) = (learning_columns(&one), learning_columns(&two));
+    assert_eq!(a.len(), 5);
+    assert!(a[4][1] != 0.0, "no episode ended");
+    assert_eq!(a.len(), b.len());
+    for (i, (ra, rb)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(ra[0], rb[0], "iteration {i}: total steps");
+        for (k, (x, y)) in ra.iter().zip(rb).enumerate() {
+            let tol = 1e-3 * (1.0 + x.abs());
+            assert!(
+                (x - y).abs() <= tol,
+                "iteration {i}, column {k}: one process {x}, two ranks {y}"
+            );
+        }
+    }
+    let (wa, wb) = (weights(&one), weights(&two));
+    assert_eq!(wa.len(), wb.len());
+    let worst = wa
+        .iter()
+        .zip(&wb)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("largest weight difference, 2 x 8 envs vs 1 x 16: {worst:e}");
+    assert!(worst < 1e-4, "largest weight difference {worst}");
+    // Different from a genuinely different run (so the agreement above is not vacuous): one
+    // process of 8 envs learns other weights.
+    let half = tmp("one-process-half");
+    run(
+        Command::new(embody_bin())
+            .args(pendulum_args(&half, 8))
+            .current_dir(repo_root()),
+        "one process of 8 envs",
+    );
+    let other = weights(&half)
+        .iter()
+        .zip(&wa)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("largest weight difference, 1 x 8 envs vs 1 x 16: {other:e}");
+    assert!(other > 1e-3, "8 envs learned the 16-env weights ({other})");
+    // Rank 0 wrote the run folder, with every rank's env snapshots.
+    let ckpt = policies::checkpoint::checkpoint_dir(&two);
+    for f in [
+        "envs.cbor.gz",
+        "envs.rank1.cbor.gz",
+        "model.bpk",
+        "state.json",
+    ] {
+        assert!(ckpt.join(f).is_file(), "{f} missing");
+    }
+    for dir in [one, two, half] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+fn rows_written(run: &Path) -> usize {
+    std::fs::read_to_string(run.join("metrics.csv"))
+        .map_or(0, |t| t.lines().count().saturating_sub(1))
+}
+
+/// Rows of metrics.csv without the timing columns (steps_per_s, collect_s, learn_s).
+fn deterministic_rows(run: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).expect("metrics.csv");
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split(',').collect();
+            [&cols[..4], &cols[7..]].concat().join(",")
+        })
+        .collect()
+}
+
+/// The pid of rank `rank` among the processes `mpirun` (pid `launcher`) started, found by the
+/// rank Open MPI puts in each one's environment.
+fn rank_pid(launcher: u32, rank: usize) -> Option<u32> {
+    let want = format!("OMPI_COMM_WORLD_RANK={rank}");
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+        // The parent pid is the 4th field, after the parenthesised command name.
+        let ppid: u32 = stat
+            .rsplit(')')
+            .next()?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        let environ = std::fs::read(e.path().join("environ")).ok()?;
+        let is_rank = environ.split(|&b| b == 0).any(|v| v == want.as_bytes());
+        (ppid == launcher && is_rank).then_some(pid)
+    })
+}
+
+#[test]
+fn a_two_rank_run_with_one_rank_sigkilled_resumes_and_repeats_the_uninterrupted_run() {
+    let (whole, killed) = (tmp("whole"), tmp("killed"));
+    let train = |out: &Path, extra: &[&str]| {
+        let mut cmd = mpirun(2, &embody_bin());
+        cmd.args(["train", "cartpole", "--seed", "5", "--json", "--out"])
+            .arg(out)
+            .args([
+                "--set",
+                "runner.max_iterations=60",
+                "--set",
+                "runner.save_interval=10",
+                "--set",
+                "runner.num_envs=16",
+                "--set",
+                "runner.empirical_normalization=true",
+            ])
+            .args(extra);
+        cmd
+    };
+    run(&mut train(&whole, &[]), "uninterrupted two-rank run");
+
+    let mut job = train(&killed, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mpirun starts");
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while rows_written(&killed) < 25 {
+        assert!(
+            Instant::now() < deadline,
+            "training did not reach iteration 25"
+        );
+        assert!(
+            job.try_wait().expect("poll").is_none(),
+            "training finished before a rank could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let victim = rank_pid(job.id(), 1).expect("rank 1's process");
+    let killed_ok = Command::new("kill")
+        .args(["-9", &victim.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed_ok.success());
+    // The job ends (mpirun stops the other rank) instead of hanging.
+    let end = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = job.try_wait().expect("poll") {
+            break s;
+        }
+        assert!(Instant::now() < end, "the job hung after rank 1 was killed");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        !status.success(),
+        "the job reported success after losing a rank"
+    );
+    let written = rows_written(&killed);
+    assert!(written < 60, "killed before the end ({written} rows)");
+
+    run(&mut train(&killed, &["--resume"]), "resumed two-rank run");
+    let (a, b) = (deterministic_rows(&whole), deterministic_rows(&killed));
+    assert_eq!(a.len(), 60);
+    assert_eq!(a, b, "resumed metrics differ from the uninterrupted run");
+    // A two-rank checkpoint refuses to resume on one process, naming the rank count.
+    let out = Command::new(embody_bin())
+        .args(["train", "cartpole", "--resume", "--out"])
+        .arg(&killed)
+        .current_dir(repo_root())
+        .output()
+        .expect("embody runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mpirun -n 2"), "{err}");
+    for dir in [whole, killed] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn ranks_with_different_configs_stop_with_an_error_on_rank_0_that_names_the_key() {
+    let out_dir = tmp("mismatch");
+    // Rank 1 asks for one more env than rank 0.
+    let script = format!(
+        "exec {} train pendulum --out {} --set runner.max_iterations=2 \
+         --set runner.num_envs=$((8 + OMPI_COMM_WORLD_RANK))",
+        embody_bin().display(),
+        out_dir.display()
+    );
+    let child = mpirun(2, Path::new("sh"))
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts");
+    let out = wait_with_limit(child, Duration::from_secs(120), "mismatched job");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("runner.num_envs = 9 (rank 0: runner.num_envs = 8)"),
+        "{err}"
+    );
+    assert!(
+        !out_dir.join("metrics.csv").exists(),
+        "a mismatched job trained"
+    );
+    let _ = std::fs::remove_dir_all(out_dir);
+}
+
+#[test]
+fn bench_train_under_mpirun_reports_steps_per_rank_and_the_all_reduce() {
+    let out = run(
+        mpirun(2, &embody_bin()).args([
+            "bench",
+            "train",
+            "pendulum",
+            "--iterations",
+            "2",
+            "--warmup",
+            "1",
+            "--set",
+            "runner.num_envs=8",
+            "--json",
+        ]),
+        "bench train under mpirun",
+    );
+    // Rank 0 alone prints.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('{')).collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let v: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
+    assert_eq!(v["ranks"], 2);
+    let total = v["steps_per_s_total"].as_f64().expect("total");
+    let per_rank = v["steps_per_s_per_rank"].as_f64().expect("per rank");
+    assert!(total > 0.0 && (per_rank * 2.0 - total).abs() < 1e-6 * total);
+    // Per update: 5 epochs x 4 minibatches of the [64, 64] actor-critic's gradients, at least.
+    let bytes = v["allreduce_bytes"].as_u64().expect("bytes");
+    assert!(bytes > 20 * 4 * 8_000, "{bytes} bytes");
+    assert!(v["allreduce_ms_per_update"].as_f64().expect("ms") > 0.0);
+}
+
+#[test]
+fn bench_allreduce_under_mpirun_times_each_size_and_fits_latency_and_bandwidth() {
+    let out = run(
+        mpirun(2, &embody_bin()).args([
+            "bench",
+            "allreduce",
+            "--sizes",
+            "100,100000",
+            "--repeats",
+            "5",
+            "--json",
+        ]),
+        "bench allreduce under mpirun",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(text.trim()).expect("one json object");
+    assert_eq!(v["ranks"], 2);
+    let sizes = v["sizes"].as_array().expect("sizes");
+    assert_eq!(sizes.len(), 2);
+    assert_eq!(sizes[1]["bytes"], 400_000);
+    for s in sizes {
+        assert!(s["median_ms"].as_f64().expect("ms") > 0.0, "{s}");
+    }
+    assert!(v["fit_bandwidth_gb_s"].as_f64().expect("bandwidth") > 0.0);
+}
