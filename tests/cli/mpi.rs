@@ -170,7 +170,9 @@ fn two_ranks_of_n_envs_learn_what_one_process_of_2n_envs_learns() {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0f32, f32::max);
     eprintln!("largest weight difference, 2 x 8 envs vs 1 x 16: {worst:e}");
-    assert!(worst < 1e-4, "largest weight difference {worst}");
+    // Measured 8.3e-5 after 100 Adam steps at rates up to 1e-2; a genuinely different run
+    // (below) differs by about 0.1.
+    assert!(worst < 1e-3, "largest weight difference {worst}");
     // Different from a genuinely different run (so the agreement above is not vacuous): one
     // process of 8 envs learns other weights.
     let half = tmp("one-process-half");

@@ -39,7 +39,8 @@ struct SizeCost {
 struct AllreduceBench {
     ranks: usize,
     sizes: Vec<SizeCost>,
-    /// Least-squares fit `t = latency + bytes / bandwidth` over the sizes: microseconds.
+    /// The fit `t = latency + bytes / bandwidth` over the sizes (relative residuals):
+    /// microseconds.
     fit_latency_us: f64,
     /// The fit's bandwidth, GB/s.
     fit_bandwidth_gb_s: f64,
@@ -109,19 +110,25 @@ pub fn run(args: BenchAllreduceArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Least-squares `seconds = a + b * bytes` over the sizes: `(a, b)`.
+/// `seconds = a + b * bytes` fitted to the sizes by least squares on relative residuals
+/// (weights `1 / t^2`): plain least squares lets the largest message set both terms and can
+/// give a negative latency. Returns `(a, b)`.
 fn fit_line(sizes: &[SizeCost]) -> (f64, f64) {
-    let n = sizes.len() as f64;
-    let (sx, sy) = sizes.iter().fold((0.0, 0.0), |(sx, sy), s| {
-        (sx + s.bytes as f64, sy + s.median_ms / 1e3)
-    });
-    let (mx, my) = (sx / n, sy / n);
-    let (mut sxy, mut sxx) = (0.0, 0.0);
+    // Normal equations of the weighted fit: [sw sx; sx sxx] [a; b] = [sy; sxy].
+    let (mut sw, mut sx, mut sxx, mut sy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for s in sizes {
-        let dx = s.bytes as f64 - mx;
-        sxy += dx * (s.median_ms / 1e3 - my);
-        sxx += dx * dx;
+        let (x, t) = (s.bytes as f64, s.median_ms / 1e3);
+        let w = 1.0 / (t * t).max(1e-18);
+        sw += w;
+        sx += w * x;
+        sxx += w * x * x;
+        sy += w * t;
+        sxy += w * x * t;
     }
-    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    (my - b * mx, b)
+    let det = sw * sxx - sx * sx;
+    if det.abs() < 1e-30 {
+        let t = sizes.first().map_or(0.0, |s| s.median_ms / 1e3);
+        return (t, 0.0);
+    }
+    ((sy * sxx - sx * sxy) / det, (sw * sxy - sx * sy) / det)
 }
