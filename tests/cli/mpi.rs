@@ -132,63 +132,42 @@ fn pendulum_args(out: &Path, num_envs: usize) -> Vec<String> {
     .collect()
 }
 
-#[test]
-fn two_ranks_of_n_envs_learn_what_one_process_of_2n_envs_learns() {
-    let (one, two) = (tmp("one-process"), tmp("two-ranks"));
+/// Trains pendulum with one process of 16 envs and with `mpirun -n 2` of 8 envs each (`extra`
+/// on both), checks that the updates agree iteration by iteration, and returns the largest
+/// difference of the final weights.
+fn one_process_against_two_ranks(name: &str, extra: &[&str]) -> f32 {
+    let (one, two) = (tmp(&format!("{name}-one")), tmp(&format!("{name}-two")));
     run(
         Command::new(embody_bin())
             .args(pendulum_args(&one, 16))
+            .args(extra)
             .current_dir(repo_root()),
         "one process of 16 envs",
     );
     run(
-        mpirun(2, &embody_bin()).args(pendulum_args(&two, 8)),
+        mpirun(2, &embody_bin())
+            .args(pendulum_args(&two, 8))
+            .args(extra),
         "two ranks of 8 envs",
     );
     // The same job-wide minibatches (4 of 16 x 64 rows), the same envs and noise: the updates
     // agree up to the order of float sums, iteration by iteration (episodes of 200 steps end in
-    // iterations 4 and 5, so mean returns are compared too).
+    // iterations 4 and 5, so mean returns are compared too). A logic error (a rank's noise
+    // stream off by one env) differs by O(1).
     let (a, b) = (learning_columns(&one), learning_columns(&two));
-    assert_eq!(a.len(), 5);
-    assert!(a[4][1] != 0.0, "no episode ended");
-    assert_eq!(a.len(), b.len());
+    assert_eq!(a.len(), 5, "{name}");
+    assert!(a[4][1] != 0.0, "{name}: no episode ended");
+    assert_eq!(a.len(), b.len(), "{name}");
     for (i, (ra, rb)) in a.iter().zip(&b).enumerate() {
-        assert_eq!(ra[0], rb[0], "iteration {i}: total steps");
+        assert_eq!(ra[0], rb[0], "{name}, iteration {i}: total steps");
         for (k, (x, y)) in ra.iter().zip(rb).enumerate() {
             let tol = 1e-3 * (1.0 + x.abs());
             assert!(
                 (x - y).abs() <= tol,
-                "iteration {i}, column {k}: one process {x}, two ranks {y}"
+                "{name}, iteration {i}, column {k}: one process {x}, two ranks {y}"
             );
         }
     }
-    let (wa, wb) = (weights(&one), weights(&two));
-    assert_eq!(wa.len(), wb.len());
-    let worst = wa
-        .iter()
-        .zip(&wb)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
-    eprintln!("largest weight difference, 2 x 8 envs vs 1 x 16: {worst:e}");
-    // Measured 8.3e-5 after 100 Adam steps at rates up to 1e-2; a genuinely different run
-    // (below) differs by about 0.1.
-    assert!(worst < 1e-3, "largest weight difference {worst}");
-    // Different from a genuinely different run (so the agreement above is not vacuous): one
-    // process of 8 envs learns other weights.
-    let half = tmp("one-process-half");
-    run(
-        Command::new(embody_bin())
-            .args(pendulum_args(&half, 8))
-            .current_dir(repo_root()),
-        "one process of 8 envs",
-    );
-    let other = weights(&half)
-        .iter()
-        .zip(&wa)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
-    eprintln!("largest weight difference, 1 x 8 envs vs 1 x 16: {other:e}");
-    assert!(other > 1e-3, "8 envs learned the 16-env weights ({other})");
     // Rank 0 wrote the run folder, with every rank's env snapshots.
     let ckpt = policies::checkpoint::checkpoint_dir(&two);
     for f in [
@@ -197,9 +176,65 @@ fn two_ranks_of_n_envs_learn_what_one_process_of_2n_envs_learns() {
         "model.bpk",
         "state.json",
     ] {
-        assert!(ckpt.join(f).is_file(), "{f} missing");
+        assert!(ckpt.join(f).is_file(), "{name}: {f} missing");
     }
-    for dir in [one, two, half] {
+    let (wa, wb) = (weights(&one), weights(&two));
+    assert_eq!(wa.len(), wb.len());
+    let worst = wa
+        .iter()
+        .zip(&wb)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("{name}: largest weight difference, 2 x 8 envs vs 1 x 16: {worst:e}");
+    for dir in [one, two] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    worst
+}
+
+#[test]
+fn two_ranks_of_n_envs_learn_what_one_process_of_2n_envs_learns() {
+    // White noise under the adaptive rate (the all-reduced KL sets it); correlated noise (its
+    // episode-start draws); collection overlapping the update (collection all-reduces
+    // observation statistics on its own channel meanwhile). The last two at pendulum's fixed
+    // rate of 3e-4: at the adaptive rule's 1e-2 Adam grows the reduction-order differences
+    // tenfold per iteration (2.8e-3 in the weights after 5 iterations with correlated noise).
+    let fixed = ["--set", "ppo.schedule=fixed"];
+    for (name, extra) in [
+        ("white", vec![]),
+        (
+            "correlated",
+            [&fixed[..], &["--set", "ppo.noise_correlation=0.5"]].concat(),
+        ),
+        (
+            "overlap",
+            [&fixed[..], &["--set", "runner.overlap_collection=true"]].concat(),
+        ),
+    ] {
+        let extra: &[&str] = &extra;
+        let worst = one_process_against_two_ranks(name, extra);
+        // Measured 8.3e-5 (white noise) after 100 Adam steps at rates up to 1e-2; a genuinely
+        // different run (below) differs by about 0.1.
+        assert!(worst < 1e-3, "{name}: largest weight difference {worst}");
+    }
+    // One process of 8 envs learns other weights, so the agreement is not vacuous.
+    let (half, one) = (tmp("one-process-half"), tmp("one-process-full"));
+    for (dir, n) in [(&half, 8), (&one, 16)] {
+        run(
+            Command::new(embody_bin())
+                .args(pendulum_args(dir, n))
+                .current_dir(repo_root()),
+            "one process",
+        );
+    }
+    let other = weights(&half)
+        .iter()
+        .zip(&weights(&one))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("largest weight difference, 1 x 8 envs vs 1 x 16: {other:e}");
+    assert!(other > 1e-2, "8 envs learned the 16-env weights ({other})");
+    for dir in [half, one] {
         let _ = std::fs::remove_dir_all(dir);
     }
 }

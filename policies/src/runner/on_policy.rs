@@ -844,8 +844,18 @@ impl<E: Env> OnPolicyRunner<E> {
                 agent.seed_streams(index, s);
                 agent.sampler.running_return.fill(0.0);
                 if agent.algo.rollout_settings().noise_correlation > 0.0 {
-                    for v in &mut agent.sampler.noise {
-                        *v = StandardNormal.sample(&mut agent.sampler.rng);
+                    // Drawn for every env of the job, this rank keeping its share's.
+                    let shard = agent.sampler.shard;
+                    let ad = agent.sampler.action_dim;
+                    let rng = &mut agent.sampler.rng;
+                    for i in 0..shard.total * ad {
+                        let v: f32 = StandardNormal.sample(rng);
+                        if let Some(slot) = i
+                            .checked_sub(shard.first * ad)
+                            .and_then(|k| agent.sampler.noise.get_mut(k))
+                        {
+                            *slot = v;
+                        }
                     }
                 }
             }
