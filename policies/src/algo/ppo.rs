@@ -357,19 +357,7 @@ impl Ppo {
                 if b == 0 {
                     // None of this minibatch's rows are this rank's: it adds nothing but
                     // still takes part in the step.
-                    let mut extra = [0.0f32; 5];
-                    let schedule = &mut self.schedule;
-                    let (model, grad_norm) = optimizer_step_across(
-                        self.model.clone(),
-                        &mut self.optim,
-                        None,
-                        &mut extra,
-                        |e| schedule.step((e[0] / b_job as f32) as f64, progress),
-                        self.config.max_grad_norm,
-                        &comm,
-                    );
-                    self.model = model;
-                    stats.add_job_means(&extra, b_job, grad_norm);
+                    self.step_across(None, [0.0; 5], b_job, progress, &mut stats);
                     continue;
                 }
                 let gather = |src: &[f32], width: usize| -> Vec<f32> {
@@ -459,25 +447,14 @@ impl Ppo {
                     // This rank's rows' means, weighted by their share of the minibatch: the
                     // ranks' losses (and statistics) add up to the minibatch's.
                     let w = b as f32 / b_job as f32;
-                    let mut extra = [
+                    let extra = [
                         kl * b as f32,
                         surrogate.into_scalar::<f32>() * w,
                         v_loss.into_scalar::<f32>() * w,
                         entropy.into_scalar::<f32>() * w,
                         mirror_value * w,
                     ];
-                    let schedule = &mut self.schedule;
-                    let (model, grad_norm) = optimizer_step_across(
-                        self.model.clone(),
-                        &mut self.optim,
-                        Some(loss * w),
-                        &mut extra,
-                        |e| schedule.step((e[0] / b_job as f32) as f64, progress),
-                        self.config.max_grad_norm,
-                        &comm,
-                    );
-                    self.model = model;
-                    stats.add_job_means(&extra, b_job, grad_norm);
+                    self.step_across(Some(loss * w), extra, b_job, progress, &mut stats);
                     continue;
                 }
                 let lr = self.schedule.step(kl as f64, progress);
@@ -506,6 +483,34 @@ impl Ppo {
         stats.mirror_loss /= count;
         stats.learning_rate = self.schedule.lr;
         stats
+    }
+}
+
+impl Ppo {
+    /// One data-parallel optimiser step on a minibatch of `rows` rows over all ranks: this
+    /// rank's share of the loss (`None`: no rows here) and of `extra` (`[KL x rows, policy
+    /// loss, value loss, entropy, mirror loss]`) are summed over the ranks, the rate comes
+    /// from the summed KL, and the step's figures go into `stats`.
+    fn step_across(
+        &mut self,
+        loss: Option<Tensor<1>>,
+        mut extra: [f32; 5],
+        rows: usize,
+        progress: f64,
+        stats: &mut UpdateStats,
+    ) {
+        let schedule = &mut self.schedule;
+        let (model, grad_norm) = optimizer_step_across(
+            self.model.clone(),
+            &mut self.optim,
+            loss,
+            &mut extra,
+            |e| schedule.step((e[0] / rows as f32) as f64, progress),
+            self.config.max_grad_norm,
+            &self.comm,
+        );
+        self.model = model;
+        stats.add_job_means(&extra, rows, grad_norm);
     }
 }
 

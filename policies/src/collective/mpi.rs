@@ -69,6 +69,35 @@ impl MpiWorld {
     }
 }
 
+/// Each rank's offset in a gathered buffer and the buffer, from each rank's byte count.
+fn receive_buffer(lens: &[i32]) -> (Vec<i32>, Vec<u8>) {
+    let mut displs = Vec::with_capacity(lens.len());
+    let mut total = 0i64;
+    for &l in lens {
+        displs.push(total as i32);
+        total += l as i64;
+    }
+    (displs, vec![0u8; total as usize])
+}
+
+/// The ranks' parts of a gathered buffer.
+fn split_parts(all: &[u8], lens: &[i32], displs: &[i32]) -> Vec<Vec<u8>> {
+    lens.iter()
+        .zip(displs)
+        .map(|(&l, &d)| all[d as usize..(d + l) as usize].to_vec())
+        .collect()
+}
+
+/// A rank's byte count as MPI's 32-bit count: a share above 2 GiB cannot travel in one call.
+fn mpi_count(rank: usize, bytes: &[u8]) -> i32 {
+    i32::try_from(bytes.len()).unwrap_or_else(|_| {
+        panic!(
+            "rank {rank}: {} bytes to gather, more than MPI's 2 GiB per call",
+            bytes.len()
+        )
+    })
+}
+
 impl Collective for MpiWorld {
     fn rank(&self) -> usize {
         self.rank
@@ -91,41 +120,19 @@ impl Collective for MpiWorld {
     }
 
     fn all_gather_bytes(&self, bytes: &[u8]) -> Vec<Vec<u8>> {
-        // MPI counts are 32-bit: a rank's share above 2 GiB cannot travel in one call.
-        let len = i32::try_from(bytes.len()).unwrap_or_else(|_| {
-            panic!(
-                "rank {}: {} bytes to gather, more than MPI's 2 GiB per call",
-                self.rank,
-                bytes.len()
-            )
-        });
+        let len = mpi_count(self.rank, bytes);
         let mut lens = vec![0i32; self.size];
         self.comm.all_gather_into(&len, &mut lens[..]);
-        let mut displs = Vec::with_capacity(self.size);
-        let mut total = 0i64;
-        for &l in &lens {
-            displs.push(total as i32);
-            total += l as i64;
-        }
-        let mut all = vec![0u8; total as usize];
+        let (displs, mut all) = receive_buffer(&lens);
         {
             let mut partition = PartitionMut::new(&mut all[..], &lens[..], &displs[..]);
             self.comm.all_gather_varcount_into(bytes, &mut partition);
         }
-        lens.iter()
-            .zip(&displs)
-            .map(|(&l, &d)| all[d as usize..(d + l) as usize].to_vec())
-            .collect()
+        split_parts(&all, &lens, &displs)
     }
 
     fn gather_bytes_to_root(&self, bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
-        let len = i32::try_from(bytes.len()).unwrap_or_else(|_| {
-            panic!(
-                "rank {}: {} bytes to gather, more than MPI's 2 GiB per call",
-                self.rank,
-                bytes.len()
-            )
-        });
+        let len = mpi_count(self.rank, bytes);
         let root = self.comm.process_at_rank(0);
         if self.rank != 0 {
             root.gather_into(&len);
@@ -134,23 +141,12 @@ impl Collective for MpiWorld {
         }
         let mut lens = vec![0i32; self.size];
         root.gather_into_root(&len, &mut lens[..]);
-        let mut displs = Vec::with_capacity(self.size);
-        let mut total = 0i64;
-        for &l in &lens {
-            displs.push(total as i32);
-            total += l as i64;
-        }
-        let mut all = vec![0u8; total as usize];
+        let (displs, mut all) = receive_buffer(&lens);
         {
             let mut partition = PartitionMut::new(&mut all[..], &lens[..], &displs[..]);
             root.gather_varcount_into_root(bytes, &mut partition);
         }
-        Some(
-            lens.iter()
-                .zip(&displs)
-                .map(|(&l, &d)| all[d as usize..(d + l) as usize].to_vec())
-                .collect(),
-        )
+        Some(split_parts(&all, &lens, &displs))
     }
 
     fn concurrent_channels(&self) -> bool {
