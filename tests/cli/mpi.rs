@@ -7,13 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn embody_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_embody"))
-}
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use super::resume::{deterministic_rows, embody_bin, repo_root, rows_written};
 
 /// `mpirun -n <ranks>` of `program`, allowed to run as root (CI runs as root) and on as many
 /// ranks as asked whatever the core count.
@@ -237,23 +231,6 @@ fn two_ranks_of_n_envs_learn_what_one_process_of_2n_envs_learns() {
     for dir in [half, one] {
         let _ = std::fs::remove_dir_all(dir);
     }
-}
-
-fn rows_written(run: &Path) -> usize {
-    std::fs::read_to_string(run.join("metrics.csv"))
-        .map_or(0, |t| t.lines().count().saturating_sub(1))
-}
-
-/// Rows of metrics.csv without the timing columns (steps_per_s, collect_s, learn_s).
-fn deterministic_rows(run: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(run.join("metrics.csv")).expect("metrics.csv");
-    text.lines()
-        .skip(1)
-        .map(|l| {
-            let cols: Vec<&str> = l.split(',').collect();
-            [&cols[..4], &cols[7..]].concat().join(",")
-        })
-        .collect()
 }
 
 /// The pid of rank `rank` among the processes `mpirun` (pid `launcher`) started, found by the

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn embody_bin() -> PathBuf {
+pub(crate) fn embody_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_embody"))
 }
 
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -39,7 +39,7 @@ fn train(out: &Path, extra: &[&str]) -> Command {
 }
 
 /// Rows of metrics.csv without the timing columns (steps_per_s, collect_s, learn_s).
-fn deterministic_rows(run: &Path) -> Vec<String> {
+pub(crate) fn deterministic_rows(run: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(run.join("metrics.csv")).expect("metrics.csv");
     text.lines()
         .skip(1)
@@ -50,7 +50,7 @@ fn deterministic_rows(run: &Path) -> Vec<String> {
         .collect()
 }
 
-fn rows_written(run: &Path) -> usize {
+pub(crate) fn rows_written(run: &Path) -> usize {
     std::fs::read_to_string(run.join("metrics.csv"))
         .map_or(0, |t| t.lines().count().saturating_sub(1))
 }
